@@ -38,6 +38,14 @@ int memcmp(const void* a, const void* b, size_t n) {
   return 0;
 }
 
+void* memchr(const void* s, int c, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(s);
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
+  }
+  return nullptr;
+}
+
 size_t strlen(const char* s) {
   const char* p = s;
   while (*p) ++p;

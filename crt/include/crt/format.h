@@ -23,6 +23,8 @@ class Writer {
  public:
   explicit Writer(int fd) : fd_(fd), buf_(inline_), cap_(sizeof inline_) {}
   Writer(char* buf, size_t cap) : buf_(buf), cap_(cap) {}
+  // A descriptor writer with a caller-provided buffer, for output larger than the inline 512 bytes.
+  Writer(int fd, char* buf, size_t cap) : fd_(fd), buf_(buf), cap_(cap) {}
   ~Writer() { Flush(); }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;

@@ -4,13 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-extern "C" {
-void* memcpy(void* dst, const void* src, size_t n);
-void* memmove(void* dst, const void* src, size_t n);
-void* memset(void* dst, int c, size_t n);
-int memcmp(const void* a, const void* b, size_t n);
-size_t strlen(const char* s);
-}
+#include <string.h>  // memcpy, memmove, memset, memcmp, strlen: musl's or the host libc's
 
 namespace crt {
 

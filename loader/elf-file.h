@@ -1,0 +1,57 @@
+// Stage 1 (pure): the ELF header and program headers of a file, checked as execve checks them
+// (spec D3, D4), plus the checks for what the kernel would accept and then die of (spec H3), so
+// that ulexec refuses those before anything changes.
+//
+//   CheckElfHeader(first bytes, file size)        -> Elf64_Ehdr, or ENOEXEC
+//   CheckProgramHeaders(ehdr, phdrs, file size)   -> ElfFile, or the errno of spec D4/H3
+//
+// Every message names the header and field at fault.
+#pragma once
+
+#include "error.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <elf.h>
+
+namespace ulexec {
+
+// The kernel reads at most 64 KiB of program headers (binfmt_elf load_elf_phdrs).
+constexpr size_t kMaxPhdrBytes = 65536;
+// PT_INTERP sizes the kernel accepts: a NUL-terminated path of 2 to PATH_MAX bytes.
+constexpr uint64_t kMinInterpSize = 2;
+constexpr uint64_t kMaxInterpSize = 4096;
+
+struct ElfFile {
+  Elf64_Ehdr ehdr{};
+  std::span<const Elf64_Phdr> phdrs;
+  const Elf64_Phdr* interp = nullptr;  // the first PT_INTERP; later ones are ignored (spec D4)
+  bool exec_stack = false;             // the last PT_GNU_STACK has PF_X (spec C8)
+  uint64_t max_align = 4096;           // largest power-of-two PT_LOAD p_align, at least a page
+  uint64_t span_start = 0;             // PageStart of the lowest PT_LOAD vaddr
+  uint64_t span_end = 0;               // PageAlign of the highest PT_LOAD vaddr + memsz
+  uint64_t first_load_vaddr = 0;       // p_vaddr of the first PT_LOAD in header order
+
+  bool is_dyn() const { return ehdr.e_type == ET_DYN; }
+};
+
+// Checks magic, e_type, e_machine, e_phentsize, e_phnum and that the program header table lies
+// inside the file. `head` holds the first bytes of the file (at least 64 if it is that long).
+[[nodiscard]] bool CheckElfHeader(std::span<const std::byte> head, uint64_t file_size, Elf64_Ehdr* ehdr,
+                                  Error& error);
+
+// Checks every program header; `phdrs` must be the table CheckElfHeader located. The image that
+// control goes to (an interpreter, or a program without one) must have e_entry in an executable,
+// file-backed page. An interpreter's own PT_INTERP and PT_GNU_STACK are ignored (spec C6).
+[[nodiscard]] bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs,
+                                       uint64_t file_size, bool is_interpreter, ElfFile* out, Error& error);
+
+// The PT_INTERP bytes must be a NUL-terminated path (spec D4).
+[[nodiscard]] bool CheckInterpPath(std::span<const std::byte> bytes, Error& error);
+
+// A printable name for e_machine values people meet ("AArch64"), or nullptr.
+const char* MachineName(uint16_t machine);
+
+}  // namespace ulexec

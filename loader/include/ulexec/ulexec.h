@@ -1,0 +1,60 @@
+/* ulexec: start an ELF program inside the current process, without execve.
+ *
+ * Each function returns only on failure, with a negative errno (as execve would have set errno)
+ * and, when `error` is not NULL, a one-line description of what is wrong. On failure the calling
+ * process is unchanged. On success the calling process becomes the program: its memory,
+ * caught signal handlers and close-on-exec descriptors are gone, as after execve.
+ *
+ * The process must be single-threaded (execve would kill other threads; ulexec cannot do that
+ * safely): other threads are refused with -EBUSY. Typical use is in a child after fork().
+ */
+#ifndef ULEXEC_ULEXEC_H
+#define ULEXEC_ULEXEC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ulexec_error {
+  int code;        /* the errno */
+  char text[256];  /* what is wrong, e.g. "PT_LOAD #2 (p_vaddr 0x403000): p_filesz ... " */
+};
+
+/* execve(path, argv, envp). `path` is used as given (no PATH search). */
+int ulexec_execve(const char* path, char* const argv[], char* const envp[], struct ulexec_error* error);
+/* fexecve(fd, argv, envp): AT_EXECFN becomes "/dev/fd/N", as execveat(fd, "", AT_EMPTY_PATH) gives. */
+int ulexec_fexecve(int fd, char* const argv[], char* const envp[], struct ulexec_error* error);
+/* The program's bytes from memory: copied once into a memfd, then mapped from it. */
+int ulexec_exec_memory(const void* image, size_t size, char* const argv[], char* const envp[],
+                       struct ulexec_error* error);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+
+namespace ulexec {
+
+struct Options {
+  /* AT_EXECFN and the source of comm; nullptr: the path as given, or "/dev/fd/N". */
+  const char* execfn = nullptr;
+  /* The caller's auxiliary vector ((type, value) pairs up to AT_NULL); nullptr: read from
+   * /proc/self/auxv. */
+  const unsigned long* auxv = nullptr;
+  /* The caller was itself just started by execve and changed nothing an exec resets (no signal
+   * handlers, threads, rseq, close-on-exec descriptors other than its own): skip those scans.
+   * The ulexec command sets this. */
+  bool fresh_process = false;
+};
+
+/* Same contracts as the C functions. */
+int ExecPath(const char* path, const char* const argv[], const char* const envp[], const Options& options,
+             ulexec_error* error);
+int ExecFd(int fd, const char* const argv[], const char* const envp[], const Options& options, ulexec_error* error);
+int ExecMemory(const void* image, size_t size, const char* const argv[], const char* const envp[],
+               const Options& options, ulexec_error* error);
+
+}  // namespace ulexec
+#endif
+
+#endif /* ULEXEC_ULEXEC_H */

@@ -1,0 +1,37 @@
+// Stage 3 (pure): where the kernel would put things in the new address space (spec C4, C5, C6,
+// C10, C11, C12). Randomness comes in as arguments, so the same inputs give the same layout.
+#pragma once
+
+#include "elf-file.h"
+
+#include <cstdint>
+
+namespace ulexec {
+
+struct AddressSpace {
+  bool randomize = true;      // PF_RANDOMIZE: no ADDR_NO_RANDOMIZE and randomize_va_space != 0
+  bool randomize_brk = true;  // randomize_va_space == 2 as well
+  uint64_t mmap_base = 0;     // top of the top-down mmap area
+  uint64_t stack_top = 0;     // end of [stack]
+};
+
+// mmap_base without randomization, from RLIMIT_STACK (spec C10).
+uint64_t MmapBaseWithoutRandomization(uint64_t rlimit_stack_cur);
+
+// ET_DYN with an interpreter (a PIE program): ELF_ET_DYN_BASE, plus a random offset below 2^40,
+// aligned to the largest p_align (spec C4). `random` is any random 64-bit value.
+uint64_t PieLoadBias(const ElfFile& file, bool randomize, uint64_t random);
+
+// ET_DYN placed as mmap(NULL, span) would be, top-down with its span ending at or below `top`
+// (a static-pie, spec C5, aligned to its largest p_align; an interpreter, spec C6, not aligned).
+uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align);
+
+// The program break of the new program (spec C11): after the main image's bss, or at
+// ELF_ET_DYN_BASE for an ET_DYN without interpreter; then randomized over 1 GiB.
+uint64_t StartBrk(const ElfFile& main, uint64_t image_brk_end, bool has_interp, const AddressSpace& space,
+                  uint64_t random);
+
+// The E2BIG limit of execve for argument and environment strings (spec D2).
+uint64_t ArgumentSpaceLimit(uint64_t rlimit_stack_cur);
+
+}  // namespace ulexec

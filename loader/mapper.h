@@ -1,0 +1,44 @@
+// The thin layer that performs an image's mapping plan with system calls.
+//
+// Mapping is reversible until the point of no return: UnmapImage() removes everything. An image
+// is mapped either at its final address (MAP_FIXED_NOREPLACE: never clobbers a mapping) or, when
+// its final place is still occupied by something that goes away at the point of no return (the
+// loader's own image, the old vDSO), at a temporary address from which the hand-off moves it
+// with mremap (ForEachMappedRun lists what to move).
+#pragma once
+
+#include "elf-file.h"
+#include "error.h"
+
+#include <cstdint>
+
+namespace ulexec {
+
+struct MappedImage {
+  uint64_t start = 0;  // where the image's span_start is mapped now
+  uint64_t size = 0;   // span_end - span_start
+  uint64_t bias() const { return start - file->span_start; }
+  const ElfFile* file = nullptr;
+};
+
+enum class Placement {
+  kExact,  // at `address`, failing if anything is there
+  kHint,   // near `address` or wherever the kernel finds room
+};
+
+// Maps every PT_LOAD of `file` from descriptor `fd` (spec C1, C2) with the image's span_start at
+// `address`; zeroes partial bss pages of writable segments; leaves holes between segments
+// unmapped, as the kernel does.
+[[nodiscard]] bool MapImage(int fd, const ElfFile& file, uint64_t address, Placement placement, MappedImage* out,
+                            Error& error);
+
+void UnmapImage(const MappedImage& image);
+
+// Calls f(offset, length) for each maximal run of the image (offsets from `start`) that is one
+// mapping, in ascending order: the units mremap can move.
+template <typename F>
+void ForEachMappedRun(const MappedImage& image, F&& f);
+
+}  // namespace ulexec
+
+#include "mapper-inl.h"

@@ -1,0 +1,50 @@
+#include "proc-maps.h"
+
+namespace ulexec {
+namespace {
+
+bool ParseHex(std::string_view& s, uint64_t* out) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    unsigned d;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else break;
+    v = v * 16 + d;
+  }
+  if (i == 0) return false;
+  s.remove_prefix(i);
+  *out = v;
+  return true;
+}
+
+std::string_view NextField(std::string_view& s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  const size_t sp = s.find(' ');
+  const std::string_view f = s.substr(0, sp);
+  s = sp == std::string_view::npos ? std::string_view() : s.substr(sp);
+  return f;
+}
+
+}  // namespace
+
+bool ParseMapsLine(std::string_view line, MapsLine* out) {
+  MapsLine m;
+  if (!ParseHex(line, &m.start) || line.empty() || line.front() != '-') return false;
+  line.remove_prefix(1);
+  if (!ParseHex(line, &m.end)) return false;
+  const std::string_view perms = NextField(line);
+  if (perms.size() != 4) return false;
+  for (size_t i = 0; i < 4; ++i) m.perms[i] = perms[i];
+  NextField(line);  // offset
+  NextField(line);  // device
+  NextField(line);  // inode
+  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  m.name = line;
+  *out = m;
+  return true;
+}
+
+}  // namespace ulexec

@@ -1,0 +1,33 @@
+// Stage (pure): one line of /proc/self/maps.
+//   7ffd5a3c1000-7ffd5a3e2000 rw-p 00000000 00:00 0                          [stack]
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace ulexec {
+
+struct MapsLine {
+  uint64_t start = 0, end = 0;
+  char perms[5] = {};
+  std::string_view name;  // path, [stack], [vdso], ... or empty
+};
+
+[[nodiscard]] bool ParseMapsLine(std::string_view line, MapsLine* out);
+
+// Calls f(const MapsLine&) for each well-formed line of `text`; returns false on a malformed one.
+template <typename F>
+bool ForEachMapsLine(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    MapsLine m;
+    if (!ParseMapsLine(line, &m)) return false;
+    f(m);
+  }
+  return true;
+}
+
+}  // namespace ulexec

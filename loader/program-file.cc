@@ -1,0 +1,112 @@
+#include "program-file.h"
+
+#include <crt/errno-names.h>
+#include <crt/string.h>
+#include <crt/sys.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ulexec {
+namespace {
+
+bool ReadExactly(int fd, void* buf, size_t n, uint64_t offset, Error& error) {
+  size_t done = 0;
+  while (done < n) {
+    auto r = crt::sys::Pread(fd, static_cast<char*>(buf) + done, n - done, static_cast<off_t>(offset + done));
+    if (!r) {
+      if (r.error() == EINTR) continue;
+      return error.Fail(r.error(), "cannot read the file: ", crt::ErrnoMessage(r.error()));
+    }
+    if (r.value() == 0) return error.Fail(EIO, "the file is shorter than its headers say");
+    done += r.value();
+  }
+  return true;
+}
+
+}  // namespace
+
+bool OpenForExec(int dirfd, const char* path, int* fd, Error& error) {
+  // access(X_OK) first: it gives execve's errors (ENOENT, EACCES for no x bit or a noexec mount)
+  // without opening anything, so a FIFO or a device is never opened.
+  if (auto r = crt::sys::Faccessat(dirfd, path, X_OK, AT_EACCESS); !r) return error.Fail(r.error(), "");
+  auto r = crt::sys::Openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (!r) return error.Fail(r.error(), "");
+  *fd = r.value();
+  return true;
+}
+
+bool ReadHead(int fd, ProgramFile* file, Error& error) {
+  struct stat st;
+  if (auto r = crt::sys::Fstat(fd, &st); !r) {
+    return error.Fail(r.error(), "cannot stat the file: ", crt::ErrnoMessage(r.error()));
+  }
+  if (S_ISDIR(st.st_mode)) return error.Fail(EACCES, "it is a directory");
+  if (!S_ISREG(st.st_mode)) return error.Fail(EACCES, "it is not a regular file");
+  if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) return error.Fail(EACCES, "it has no execute permission");
+  file->fd = fd;
+  file->size = static_cast<uint64_t>(st.st_size);
+  const size_t want = file->size < ProgramFile::kHeadBytes ? static_cast<size_t>(file->size) : ProgramFile::kHeadBytes;
+  file->head_len = want;
+  return ReadExactly(fd, file->head, want, 0, error);
+}
+
+bool IsScript(const ProgramFile& file) {
+  return file.head_len >= 2 && file.head[0] == std::byte{'#'} && file.head[1] == std::byte{'!'};
+}
+
+bool LoadHeaders(ProgramFile* file, Role role, Error& error) {
+  const std::span<const std::byte> head(file->head, file->head_len);
+  Elf64_Ehdr ehdr;
+  if (role == Role::kInterpreter) {
+    // The kernel reads the interpreter's header with a plain read: short is EIO, and what is not
+    // an ELF for this machine is ELIBBAD (spec D4).
+    if (file->size < sizeof(Elf64_Ehdr)) {
+      return error.Fail(EIO, "the interpreter is shorter than an ELF header (", file->size, " bytes)");
+    }
+  }
+  if (!CheckElfHeader(head, file->size, &ehdr, error)) {
+    if (role == Role::kInterpreter) {
+      error.code = ELIBBAD;
+      if (head.size() >= sizeof(Elf64_Ehdr)) {
+        Elf64_Ehdr h;
+        memcpy(&h, head.data(), sizeof h);
+        // A wrong e_type is found only after the point of no return (spec D5); EPERM is the
+        // errno the kernel has then (spec H3).
+        if (memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_type != ET_EXEC && h.e_type != ET_DYN) error.code = EPERM;
+      }
+    }
+    return false;
+  }
+  const uint64_t table_bytes = uint64_t{ehdr.e_phnum} * sizeof(Elf64_Phdr);
+  const Elf64_Phdr* phdrs;
+  if (ehdr.e_phoff + table_bytes <= file->head_len && ehdr.e_phoff % alignof(Elf64_Phdr) == 0) {
+    phdrs = reinterpret_cast<const Elf64_Phdr*>(file->head + ehdr.e_phoff);
+  } else {
+    if (!ReadExactly(file->fd, file->table, table_bytes, ehdr.e_phoff, error)) return false;
+    phdrs = file->table;
+  }
+  if (!CheckProgramHeaders(ehdr, std::span(phdrs, ehdr.e_phnum), file->size, role == Role::kInterpreter, &file->elf, error)) {
+    bool any_load = false;
+    for (uint16_t i = 0; i < ehdr.e_phnum; ++i) any_load |= phdrs[i].p_type == PT_LOAD && phdrs[i].p_memsz != 0;
+    // An interpreter without PT_LOAD: the kernel has EINVAL when it dies of it (spec H3).
+    if (role == Role::kInterpreter && !any_load) error.code = EINVAL;
+    return false;
+  }
+  return true;
+}
+
+bool ReadInterpPath(const ProgramFile& file, char* path, Error& error) {
+  const Elf64_Phdr& ph = *file.elf.interp;
+  if (!ReadExactly(file.fd, path, ph.p_filesz, ph.p_offset, error)) return false;
+  return CheckInterpPath(std::span(reinterpret_cast<const std::byte*>(path), ph.p_filesz), error);
+}
+
+void Close(ProgramFile* file) {
+  if (file->fd >= 0) (void)crt::sys::Close(file->fd);
+  file->fd = -1;
+}
+
+}  // namespace ulexec

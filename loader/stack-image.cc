@@ -1,0 +1,97 @@
+#include "stack-image.h"
+
+#include <crt/string.h>
+
+#include <elf.h>
+
+namespace ulexec {
+namespace {
+
+constexpr const char* kEmptyArgv[] = {""};
+
+struct Layout {
+  StackImage image;
+  uint64_t argc = 0, envc = 0;
+};
+
+std::span<const char* const> EffectiveArgv(const StackRequest& r) {
+  return r.argv.empty() ? std::span<const char* const>(kEmptyArgv) : r.argv;
+}
+
+uint64_t StringsSize(std::span<const char* const> strings) {
+  uint64_t n = 0;
+  for (const char* s : strings) n += strlen(s) + 1;
+  return n;
+}
+
+Layout Compute(const StackRequest& r) {
+  Layout l;
+  const auto argv = EffectiveArgv(r);
+  l.argc = argv.size();
+  l.envc = r.envp.size();
+  StackImage& s = l.image;
+  s.execfn = r.stack_top - 8 - (r.execfn.size() + 1);
+  s.env_end = s.execfn;
+  s.env_start = s.env_end - StringsSize(r.envp);
+  s.arg_end = s.env_start;
+  s.arg_start = s.arg_end - StringsSize(argv);
+  const uint64_t p = (s.arg_start - r.pad) & ~uint64_t{15};
+  s.platform = p - (r.platform.size() + 1);
+  s.random = s.platform - 16;
+  const uint64_t pairs = r.auxv.size();
+  s.sp = (s.random - 8 * (2 * pairs + l.argc + l.envc + 3)) & ~uint64_t{15};
+  s.auxv = s.sp + 8 * (1 + l.argc + 1 + l.envc + 1);
+  s.auxv_bytes = 16 * pairs;
+  return l;
+}
+
+}  // namespace
+
+uint64_t StackImageSize(const StackRequest& request) { return request.stack_top - Compute(request).image.sp; }
+
+void BuildStackImage(const StackRequest& r, std::span<std::byte> below_top, StackImage* out) {
+  const Layout l = Compute(r);
+  const StackImage& s = l.image;
+  const uint64_t base = r.stack_top - below_top.size();  // the address below_top[0] stands for
+  auto at = [&](uint64_t addr) { return reinterpret_cast<char*>(below_top.data()) + (addr - base); };
+  auto put_word = [&](uint64_t addr, uint64_t v) { memcpy(at(addr), &v, 8); };
+  memset(below_top.data(), 0, below_top.size());
+
+  // Strings, ascending: argv, envp, execfn. Pointers go into the arrays as we go.
+  const auto argv = EffectiveArgv(r);
+  uint64_t cursor = s.arg_start;
+  uint64_t slot = s.sp;
+  put_word(slot, l.argc);
+  slot += 8;
+  for (const char* a : argv) {
+    const size_t n = strlen(a) + 1;
+    memcpy(at(cursor), a, n);
+    put_word(slot, cursor);
+    slot += 8;
+    cursor += n;
+  }
+  slot += 8;  // argv NULL
+  for (const char* e : r.envp) {
+    const size_t n = strlen(e) + 1;
+    memcpy(at(cursor), e, n);
+    put_word(slot, cursor);
+    slot += 8;
+    cursor += n;
+  }
+  slot += 8;  // envp NULL
+  memcpy(at(s.execfn), r.execfn.data(), r.execfn.size());
+  memcpy(at(s.platform), r.platform.data(), r.platform.size());
+  memcpy(at(s.random), r.random, 16);
+  for (const crt::AuxEntry& e : r.auxv) {
+    uint64_t value = e.value;
+    if (e.type == AT_RANDOM) value = s.random;
+    if (e.type == AT_EXECFN) value = s.execfn;
+    if (e.type == AT_PLATFORM) value = s.platform;
+    put_word(slot, e.type);
+    put_word(slot + 8, value);
+    slot += 16;
+  }
+  *out = s;
+}
+
+}  // namespace ulexec
