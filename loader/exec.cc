@@ -18,6 +18,7 @@
 #include "page.h"
 #include "process-state.h"
 #include "program-file.h"
+#include "script.h"
 #include "stack-image.h"
 
 #include <crt/errno-names.h>
@@ -74,6 +75,37 @@ struct Source {
 ProgramFile g_main;
 ProgramFile g_interp;
 char g_interp_path[kMaxInterpSize];
+Shebang g_shebangs[kMaxScriptDepth + 1];
+
+// The front of argv as #! lines rewrite it (spec F6): each level drops argv[0] and puts
+// interpreter, optional argument and script name in front. The rest is the caller's argv[1..].
+class ArgvHead {
+ public:
+  void Start(const char* const* argv) {
+    if (argv[0]) Push(argv[0]);
+  }
+  void Rewrite(const char* interpreter, const char* argument, const char* script) {
+    if (size_ > 0) Drop();
+    PushFront(script);
+    if (argument) PushFront(argument);
+    PushFront(interpreter);
+  }
+  std::span<const char* const> view() const { return {items_, size_}; }
+
+ private:
+  void Push(const char* s) { items_[size_++] = s; }
+  void Drop() {
+    for (size_t i = 1; i < size_; ++i) items_[i - 1] = items_[i];
+    --size_;
+  }
+  void PushFront(const char* s) {
+    for (size_t i = size_; i > 0; --i) items_[i] = items_[i - 1];
+    items_[0] = s;
+    ++size_;
+  }
+  const char* items_[3 * (kMaxScriptDepth + 1) + 1] = {};
+  size_t size_ = 0;
+};
 
 size_t Count(const char* const* v) {
   size_t n = 0;
@@ -135,12 +167,13 @@ struct Rollback {
   }
 };
 
-bool CheckArgumentSpace(std::string_view filename, const char* const* argv, const char* const* envp,
-                        uint64_t rlimit_stack, Error& error) {
+bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> head,
+                        std::span<const char* const> tail, const char* const* envp, uint64_t rlimit_stack,
+                        Error& error) {
   uint64_t total = filename.size() + 1;
-  const size_t argc = Count(argv), envc = Count(envp);
+  const size_t argc = head.size() + tail.size(), envc = Count(envp);
   for (size_t i = 0; i < argc; ++i) {
-    const uint64_t n = strlen(argv[i]) + 1;
+    const uint64_t n = strlen(i < head.size() ? head[i] : tail[i - head.size()]) + 1;
     if (n > kMaxArgStrlen) return error.Fail(E2BIG, "argument ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
@@ -237,22 +270,44 @@ bool CheckMmMap(const PrctlMmMap& m, uint64_t rlimit_data, Error& error) {
   return true;
 }
 
-bool OpenProgram(const Source& src, Rollback& rollback, Error& error) {
+// Opens the program and follows #! lines to the ELF that runs (spec F), rewriting argv's head.
+// `name` is the program's name as the kernel knows it (the path, or /dev/fd/N).
+bool OpenProgram(const Source& src, const char* name, ArgvHead& head, Rollback& rollback, Error& error) {
   int fd = src.fd;
   if (src.path) {
     if (!OpenForExec(AT_FDCWD, src.path, &fd, error)) return false;
     rollback.own_fds[0] = fd;
-  } else if (src.image) {
-    auto m = crt::sys::MemfdCreate("ulexec", MFD_CLOEXEC);
-    if (!m) return error.Fail(m.error(), "cannot create a memfd: ", crt::ErrnoMessage(m.error()));
-    fd = m.value();
-    rollback.own_fds[0] = fd;
-    if (auto w = crt::WriteAll(fd, src.image, src.size); !w) {
-      return error.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
+  }
+  const char* script = name;
+  for (int depth = 0;; ++depth) {
+    if (!ReadHead(fd, &g_main, error)) return false;
+    if (!IsScript(g_main)) break;
+    if (depth == 0 && !src.path) {
+      // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
+      auto flags = crt::sys::Fcntl(fd, F_GETFD);
+      if (rollback.own_fds[0] == fd && flags) {  // our memfd
+        (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
+      } else if (flags && (flags.value() & FD_CLOEXEC)) {
+        return error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
+      }
+      rollback.own_fds[0] = -1;  // it stays open in the program
+    }
+    Shebang& line = g_shebangs[depth];
+    if (!ParseShebang(std::span(g_main.head, g_main.head_len), &line, error)) return false;
+    head.Rewrite(line.interpreter, line.argument, script);
+    script = line.interpreter;
+    if (rollback.own_fds[2] >= 0) (void)crt::sys::Close(rollback.own_fds[2]);
+    rollback.own_fds[2] = -1;
+    Error open_error;
+    if (!OpenForExec(AT_FDCWD, line.interpreter, &fd, open_error)) {
+      return error.Fail(open_error.code, "interpreter ", line.interpreter, " named by the #! line");
+    }
+    rollback.own_fds[2] = fd;
+    if (depth == kMaxScriptDepth) {
+      return error.Fail(ELOOP, "more than ", kMaxScriptDepth, " nested #! interpreters");
     }
   }
-  if (!ReadHead(fd, &g_main, error)) return false;
-  if (IsScript(g_main)) return error.Fail(ENOEXEC, "#! scripts are not supported yet");
+  g_main.fd = fd;
   return LoadHeaders(&g_main, Role::kProgram, error);
 }
 
@@ -280,26 +335,43 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   g_interp = {};
   g_main.fd = g_interp.fd = -1;
   if (!options.fresh_process && !CheckSingleThreaded(error)) return error.code;
-  if (!OpenProgram(src, rollback, error)) return error.code;
 
   // AT_EXECFN and comm: the name as passed, or /dev/fd/N with the file's own name (spec A2, E6).
   char fd_name[32];
-  char link[256];
   std::string_view execfn, comm;
+  char link[256];
   if (options.execfn) {
     execfn = options.execfn;
-    comm = Basename(execfn);
   } else if (src.path) {
     execfn = src.path;
+  }
+  ArgvHead head;
+  head.Start(argv);
+  Source source = src;
+  if (src.image) {
+    // One copy into a memfd; from there on it is a descriptor like any other (file-backed pages).
+    auto m = crt::sys::MemfdCreate("ulexec", MFD_CLOEXEC);
+    if (!m) return error.Fail(m.error(), "cannot create a memfd: ", crt::ErrnoMessage(m.error()));
+    source.fd = m.value();
+    rollback.own_fds[0] = source.fd;
+    if (auto w = crt::WriteAll(source.fd, src.image, src.size); !w) {
+      return error.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
+    }
+  }
+  if (!src.path) {
+    crt::Writer w(fd_name, sizeof fd_name - 1);
+    w << "/dev/fd/" << source.fd;
+    fd_name[w.view().size()] = '\0';
+    if (!options.execfn) execfn = std::string_view(fd_name, w.view().size());
+  }
+  if (!OpenProgram(source, execfn.data(), head, rollback, error)) return error.code;
+  if (src.path || options.execfn) {
     comm = Basename(execfn);
   } else {
-    crt::Writer w(fd_name, sizeof fd_name - 1);
-    w << "/dev/fd/" << g_main.fd;
-    fd_name[w.view().size()] = '\0';
-    execfn = std::string_view(fd_name, w.view().size());
+    // execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
     char proc_path[48];
     crt::Writer p(proc_path, sizeof proc_path - 1);
-    p << "/proc/self/fd/" << g_main.fd;
+    p << "/proc/self/fd/" << source.fd;
     proc_path[p.view().size()] = '\0';
     auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, link, sizeof link);
     comm = n ? Basename(std::string_view(link, n.value())) : std::string_view("exe");
@@ -314,7 +386,8 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
 
   ProcessState state;
   if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), &state, error)) return error.code;
-  if (!CheckArgumentSpace(execfn, argv, envp, state.rlimit_stack, error)) return error.code;
+  const std::span<const char* const> argv_tail(argv[0] ? argv + 1 : argv, argv[0] ? Count(argv) - 1 : 0);
+  if (!CheckArgumentSpace(execfn, head.view(), argv_tail, envp, state.rlimit_stack, error)) return error.code;
 
   struct {
     unsigned char at_random[16];
@@ -371,7 +444,8 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
 
   StackRequest sreq;
   sreq.stack_top = space.stack_top;
-  sreq.argv = std::span(argv, Count(argv));
+  sreq.argv_head = head.view();
+  sreq.argv = argv_tail;
   sreq.envp = std::span(envp, Count(envp));
   sreq.execfn = execfn;
   sreq.platform = arch::kPlatform;

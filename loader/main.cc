@@ -7,20 +7,28 @@
 #include <ulexec/ulexec.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
 constexpr std::string_view kUsage =
     "Usage: ulexec [OPTIONS] PROGRAM [ARG...]\n"
+    "       ulexec [OPTIONS] --fd N [ARG0 [ARG...]]\n"
     "Start PROGRAM inside this process, without the execve system call, with argv PROGRAM ARG...\n"
     "and the inherited environment. PROGRAM cannot tell the difference from an execve.\n"
     "\n"
+    "\n"
+    "A PROGRAM without a slash is searched for in PATH, as execvp does (default PATH /bin:/usr/bin).\n"
     "Options (they end at the first non-option or at --):\n"
-    "  -a NAME     pass NAME as argv[0] (like exec -a)\n"
-    "  -           as PROGRAM: read the program from standard input\n"
-    "  --help      show this help and exit\n"
-    "  --version   show the version and exit\n"
+    "  -a NAME            pass NAME as argv[0] (like exec -a)\n"
+    "  --fd N             run the program open on descriptor N (like fexecve); argv is ARG0 ARG...\n"
+    "  --no-path-search   take a PROGRAM without a slash as a file in the current directory\n"
+    "  -                  as PROGRAM: read the program from standard input\n"
+    "  --help             show this help and exit\n"
+    "  --version          show the version and exit\n"
     "\n"
     "Exit status: that of PROGRAM; 127 if PROGRAM is not found, 126 if it cannot be run;\n"
     "2 for a usage error. Errors are one line: ulexec: PROGRAM: reason (detail).\n";
@@ -68,10 +76,36 @@ bool ReadStdin(void** data, size_t* size, int* err) {
   return true;
 }
 
+// execvp's search: the first PATH entry holding an executable regular file. Remembers
+// EACCES so that a file found but not executable is 126, not 127.
+bool SearchPath(std::string_view name, const char* path_env, char* out, size_t cap, int* err) {
+  std::string_view path = path_env ? path_env : "/bin:/usr/bin";
+  *err = ENOENT;
+  while (true) {
+    const size_t colon = path.find(':');
+    std::string_view dir = path.substr(0, colon);
+    if (dir.empty()) dir = ".";
+    if (dir.size() + 1 + name.size() < cap) {
+      crt::Writer w(out, cap - 1);
+      w << dir << '/' << name;
+      out[w.view().size()] = '\0';
+      struct stat st;
+      if (crt::sys::Fstatat(AT_FDCWD, out, &st, 0) && S_ISREG(st.st_mode)) {
+        if (crt::sys::Faccessat(AT_FDCWD, out, X_OK, AT_EACCESS)) return true;
+        *err = EACCES;
+      }
+    }
+    if (colon == std::string_view::npos) return false;
+    path.remove_prefix(colon + 1);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
+  bool path_search = true;
+  int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
     const std::string_view arg(argv[i]);
@@ -86,20 +120,52 @@ int main(int argc, char** argv, char** envp) {
       argv0 = argv[i];
       continue;
     }
+    if (arg == "--no-path-search") {
+      path_search = false;
+      continue;
+    }
+    if (arg == "--fd") {
+      unsigned long fd;
+      if (++i == argc || !crt::ParseUnsigned(argv[i], &fd) || fd > 0x7fffffff) {
+        return Usage("option --fd needs a descriptor number");
+      }
+      exec_fd = static_cast<int>(fd);
+      ++i;
+      break;
+    }
     if (arg.size() > 1 && arg[0] == '-') return Usage("unknown option ", arg);
     break;
   }
-  if (i == argc) return Usage("no PROGRAM given");
-  const char* program = argv[i];
-  char** new_argv = argv + i;  // PROGRAM ARG... NULL, as the kernel laid them out
-  if (argv0) new_argv[0] = const_cast<char*>(argv0);
-
   ulexec::Options options;
   options.fresh_process = true;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
   ulexec_error error{};
+  char** new_argv = argv + i;  // PROGRAM ARG... NULL, as the kernel laid them out
+  if (exec_fd >= 0) {
+    char name[24];
+    crt::Writer w(name, sizeof name - 1);
+    w << "--fd " << exec_fd;
+    name[w.view().size()] = '\0';
+    if (argv0 && new_argv[0]) new_argv[0] = const_cast<char*>(argv0);
+    const int result = ulexec::ExecFd(exec_fd, new_argv, envp, options, &error);
+    return Report(name, -result, error);
+  }
+  if (i == argc) return Usage("no PROGRAM given");
+  const char* program = argv[i];
+  if (argv0) new_argv[0] = const_cast<char*>(argv0);
   int result;
-  if (std::string_view(program) == "-") {
+  static char found[4096];
+  if (path_search && std::string_view(program).find('/') == std::string_view::npos &&
+      std::string_view(program) != "-") {
+    int err;
+    if (!SearchPath(program, crt::ThisProcess().Getenv("PATH"), found, sizeof found, &err)) {
+      crt::Writer w(error.text, sizeof error.text - 1);
+      w << "not found in PATH";
+      error.text[w.view().size()] = '\0';
+      return Report(program, err, error);
+    }
+    result = ulexec::ExecPath(found, new_argv, envp, options, &error);
+  } else if (std::string_view(program) == "-") {
     void* data;
     size_t size;
     int err;

@@ -14,8 +14,15 @@ struct Layout {
   uint64_t argc = 0, envc = 0;
 };
 
-std::span<const char* const> EffectiveArgv(const StackRequest& r) {
-  return r.argv.empty() ? std::span<const char* const>(kEmptyArgv) : r.argv;
+// Calls f(string) for each argv entry: the head, then the rest; {""} when both are empty.
+template <typename F>
+void ForEachArg(const StackRequest& r, F&& f) {
+  if (r.argv_head.empty() && r.argv.empty()) {
+    f(kEmptyArgv[0]);
+    return;
+  }
+  for (const char* a : r.argv_head) f(a);
+  for (const char* a : r.argv) f(a);
 }
 
 uint64_t StringsSize(std::span<const char* const> strings) {
@@ -26,15 +33,18 @@ uint64_t StringsSize(std::span<const char* const> strings) {
 
 Layout Compute(const StackRequest& r) {
   Layout l;
-  const auto argv = EffectiveArgv(r);
-  l.argc = argv.size();
+  uint64_t argv_bytes = 0;
+  ForEachArg(r, [&](const char* a) {
+    ++l.argc;
+    argv_bytes += strlen(a) + 1;
+  });
   l.envc = r.envp.size();
   StackImage& s = l.image;
   s.execfn = r.stack_top - 8 - (r.execfn.size() + 1);
   s.env_end = s.execfn;
   s.env_start = s.env_end - StringsSize(r.envp);
   s.arg_end = s.env_start;
-  s.arg_start = s.arg_end - StringsSize(argv);
+  s.arg_start = s.arg_end - argv_bytes;
   const uint64_t p = (s.arg_start - r.pad) & ~uint64_t{15};
   s.platform = p - (r.platform.size() + 1);
   s.random = s.platform - 16;
@@ -58,18 +68,17 @@ void BuildStackImage(const StackRequest& r, std::span<std::byte> below_top, Stac
   memset(below_top.data(), 0, below_top.size());
 
   // Strings, ascending: argv, envp, execfn. Pointers go into the arrays as we go.
-  const auto argv = EffectiveArgv(r);
   uint64_t cursor = s.arg_start;
   uint64_t slot = s.sp;
   put_word(slot, l.argc);
   slot += 8;
-  for (const char* a : argv) {
+  ForEachArg(r, [&](const char* a) {
     const size_t n = strlen(a) + 1;
     memcpy(at(cursor), a, n);
     put_word(slot, cursor);
     slot += 8;
     cursor += n;
-  }
+  });
   slot += 8;  // argv NULL
   for (const char* e : r.envp) {
     const size_t n = strlen(e) + 1;

@@ -27,6 +27,7 @@ namespace ulexec {
 
 struct StackRequest {
   uint64_t stack_top = 0;                  // S, page-aligned
+  std::span<const char* const> argv_head;  // argv is argv_head then argv (after #! rewriting)
   std::span<const char* const> argv;       // an empty argv becomes {""} (spec A9)
   std::span<const char* const> envp;
   std::string_view execfn;
