@@ -38,8 +38,12 @@ void InitThread(const Process& p, uintptr_t bias) {
   size_t align = alignof(Tcb);
   size_t block = 0;
   if (tls) {
-    if (tls->p_align > align) align = tls->p_align;
-    block = (tls->p_memsz + align - 1) & ~(align - 1);
+    const size_t tls_align = tls->p_align ? tls->p_align : 1;
+    if (tls_align > align) align = tls_align;
+    // Variant II: the linker puts the block's end at tp, with the block's size rounded up to
+    // p_align only (not to the TCB's alignment): tpoff = -(memsz + ((-vaddr - memsz) & (p_align - 1))),
+    // as musl's __init_tls and lld compute it.
+    block = tls->p_memsz + ((0 - tls->p_vaddr - tls->p_memsz) & (tls_align - 1));
   }
   const size_t need = block + sizeof(Tcb) + align;
   char* area = g_builtin_tls;
