@@ -1,0 +1,214 @@
+// Real programs through ulexec give the same output and exit status as run directly:
+// busybox applets (static ET_EXEC that re-executes /proc/self/exe), coreutils, bash, python3,
+// perl, gcc (which forks and execs cc1, as and ld), #! scripts, -, --fd and PATH search.
+#include "run.h"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using ulexec_test::Outcome;
+using ulexec_test::RunCommand;
+
+extern char** environ;
+
+namespace {
+
+std::string g_ulexec;
+std::string g_hello;  // hello-static-pie
+
+std::string Dir() {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/ulexec-programs-XXXXXX";
+    return std::string(mkdtemp(tmpl));
+  }();
+  return dir;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text, mode_t mode = 0755) {
+  const std::string path = Dir() + "/" + name;
+  std::ofstream(path) << text;
+  chmod(path.c_str(), mode);
+  return path;
+}
+
+bool Exists(const char* path) { return access(path, X_OK) == 0; }
+
+// The errno of a real execve of `path` in a child (0 if it ran).
+int ExecErrno(const std::string& path) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    execve(argv[0], argv, environ);
+    const int err = errno;
+    (void)!write(fds[1], &err, sizeof err);
+    _exit(127);
+  }
+  close(fds[1]);
+  int err = 0;
+  if (read(fds[0], &err, sizeof err) != sizeof err) err = 0;
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return err;
+}
+
+// Runs argv directly and through ulexec and expects the same stdout, stderr and status.
+void ExpectSame(const std::vector<std::string>& argv, const std::string& cwd = "", const std::string& in = "") {
+  SCOPED_TRACE(argv[0] + (argv.size() > 1 ? " " + argv[1] : std::string()));
+  const Outcome direct = RunCommand(argv, nullptr, cwd, in);
+  std::vector<std::string> via = {g_ulexec};
+  via.insert(via.end(), argv.begin(), argv.end());
+  const Outcome through = RunCommand(via, nullptr, cwd, in);
+  EXPECT_EQ(through.status, direct.status) << "stderr: " << through.err;
+  EXPECT_EQ(through.out, direct.out);
+  EXPECT_EQ(through.err, direct.err);
+  EXPECT_FALSE(direct.out.empty() && direct.status == 0 && argv.size() > 1) << "the command printed nothing";
+}
+
+std::string FixedFolder() {
+  const std::string dir = Dir() + "/fixed";
+  mkdir(dir.c_str(), 0755);
+  WriteFile("fixed/b.txt", "bravo\n", 0644);
+  WriteFile("fixed/a.txt", "alpha\n", 0644);
+  return dir;
+}
+
+TEST(Busybox, Applets) {
+  if (!Exists("/bin/busybox")) GTEST_SKIP() << "busybox-static is not installed";
+  const std::string dir = FixedFolder();
+  ExpectSame({"/bin/busybox", "sh", "-c", "echo one two three | busybox tr a-z A-Z | busybox wc -w; exit 3"});
+  ExpectSame({"/bin/busybox", "awk", "BEGIN { s = 0; for (i = 1; i <= 10; i++) s += i; print s }"});
+  ExpectSame({"/bin/busybox", "sha256sum", dir + "/a.txt"});
+  ExpectSame({"/bin/busybox", "ls", "-l", "-n", "--full-time", dir});
+  ExpectSame({"/bin/busybox", "false"});
+}
+
+TEST(Coreutils, Basics) {
+  const std::string dir = FixedFolder();
+  ExpectSame({"/bin/ls", "-la", "--time-style=+", dir});
+  ExpectSame({"/usr/bin/sort", "-r"}, "", "b\nc\na\n");
+  ExpectSame({"/usr/bin/sha256sum", dir + "/b.txt"});
+  ExpectSame({"/usr/bin/env"});
+  ExpectSame({"/bin/ls", "/nonexistent"});  // exit status 2 and the same message
+}
+
+TEST(Shells, BashPipeline) {
+  ExpectSame({"/bin/bash", "-c", "printf '%s\\n' c a b | sort | /usr/bin/tr a-z A-Z | head -2; echo status $?"});
+}
+
+TEST(Interpreters, Python) {
+  if (!Exists("/usr/bin/python3")) GTEST_SKIP() << "no python3";
+  ExpectSame({"/usr/bin/python3", "-c",
+              "import json, subprocess; print(json.dumps({'k': [1, 2]}, sort_keys=True)); "
+              "print(subprocess.run(['/bin/echo', 'child'], capture_output=True, text=True).stdout, end='')"});
+}
+
+TEST(Interpreters, Perl) {
+  if (!Exists("/usr/bin/perl")) GTEST_SKIP() << "no perl";
+  ExpectSame({"/usr/bin/perl", "-e", "my %h = (b => 2, a => 1); print join(',', map { \"$_=$h{$_}\" } sort keys %h), \"\\n\""});
+}
+
+TEST(Compilers, GccCompilesAndLinks) {
+  if (!Exists("/usr/bin/gcc")) GTEST_SKIP() << "no gcc";
+  const std::string src = WriteFile("prog.c", "#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 7; }\n", 0644);
+  const std::string out = Dir() + "/prog";
+  const Outcome gcc = RunCommand({g_ulexec, "/usr/bin/gcc", "-O1", "-o", out, src});
+  ASSERT_EQ(gcc.status, 0) << gcc.err;
+  const Outcome prog = RunCommand({out});
+  EXPECT_EQ(prog.status, 7);
+  EXPECT_EQ(prog.out, "compiled\n");
+}
+
+TEST(Scripts, ShellWithArguments) {
+  const std::string s = WriteFile("args.sh", "#!/bin/sh -e\necho \"$0|$#|$*\"\nexit 4\n");
+  ExpectSame({s, "x", "y z"});
+}
+
+TEST(Scripts, EnvPython) {
+  if (!Exists("/usr/bin/python3")) GTEST_SKIP() << "no python3";
+  const std::string s = WriteFile("p.py", "#!/usr/bin/env python3\nimport sys\nprint(sys.argv[1:])\n");
+  ExpectSame({s, "a", "b"});
+}
+
+TEST(Scripts, InterpreterIsAScript) {
+  const std::string inner = WriteFile("inner.sh", "#!/bin/sh\necho \"inner: $*\"\n");
+  const std::string outer = WriteFile("outer", "#!" + inner + " -flag\n");
+  ExpectSame({outer, "arg"});
+}
+
+TEST(Scripts, NestingLimit) {
+  // 5 nested interpreters work, a 6th is ELOOP (spec F8).
+  std::string prev = WriteFile("n0.sh", "#!/bin/sh\necho deepest $#\n");
+  for (int i = 1; i <= 6; ++i) prev = WriteFile("n" + std::to_string(i), "#!" + prev + "\n");
+  const std::string five = Dir() + "/n4", six = Dir() + "/n5";
+  ExpectSame({five});
+  EXPECT_EQ(ExecErrno(six), ELOOP);  // what the kernel says
+  const Outcome through = RunCommand({g_ulexec, six});
+  EXPECT_EQ(through.status, 126);
+  EXPECT_NE(through.err.find("Too many levels of symbolic links"), std::string::npos) << through.err;
+}
+
+TEST(Scripts, MissingInterpreterIsNamed) {
+  const std::string s = WriteFile("missing", "#!/nonexistent/interp\n");
+  const Outcome o = RunCommand({g_ulexec, s});
+  EXPECT_EQ(o.status, 127);
+  EXPECT_EQ(o.err, "ulexec: " + s + ": No such file or directory (interpreter /nonexistent/interp named by the #! line)\n");
+}
+
+TEST(Command, StdinStaticAndDynamic) {
+  std::ifstream f(g_hello, std::ios::binary);
+  const std::string image((std::istreambuf_iterator<char>(f)), {});
+  const Outcome o = RunCommand({g_ulexec, "-", "x"}, nullptr, "", image);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "hello from -\nargv[1]: x\n");
+  std::ifstream t("/bin/true", std::ios::binary);
+  const std::string dynamic((std::istreambuf_iterator<char>(t)), {});
+  const Outcome d = RunCommand({g_ulexec, "-"}, nullptr, "", dynamic);
+  EXPECT_EQ(d.status, 0) << d.err;
+  std::ifstream fl("/bin/false", std::ios::binary);
+  const std::string dyn_false((std::istreambuf_iterator<char>(fl)), {});
+  EXPECT_EQ(RunCommand({g_ulexec, "-"}, nullptr, "", dyn_false).status, 1);
+}
+
+TEST(Command, FdAndPathSearch) {
+  const std::string sh = "exec 7<" + g_hello + "; " + g_ulexec + " --fd 7 name arg";
+  const Outcome fd = RunCommand({"/bin/sh", "-c", sh});
+  EXPECT_EQ(fd.status, 0) << fd.err;
+  EXPECT_EQ(fd.out, "hello from name\nargv[1]: arg\n");
+  std::vector<std::string> env = {"PATH=/nonexistent:" + g_hello.substr(0, g_hello.rfind('/'))};
+  const std::string base = g_hello.substr(g_hello.rfind('/') + 1);
+  const Outcome path = RunCommand({g_ulexec, base, "p"}, &env);
+  EXPECT_EQ(path.status, 0) << path.err;
+  EXPECT_EQ(path.out, "hello from " + base + "\nargv[1]: p\n");
+  const Outcome missing = RunCommand({g_ulexec, "no-such-program-anywhere"}, &env);
+  EXPECT_EQ(missing.status, 127);
+  const Outcome nosearch = RunCommand({g_ulexec, "--no-path-search", base}, &env);
+  EXPECT_EQ(nosearch.status, 127);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s ULEXEC HELLO-STATIC-PIE\n", argv[0]);
+    return 2;
+  }
+  g_ulexec = argv[1];
+  g_hello = argv[2];
+  return RUN_ALL_TESTS();
+}
