@@ -483,6 +483,9 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     rollback.own_fds[1] = -1;
   }
 
+  // A free range to move the vDSO through when it moves by less than its own size.
+  const uint64_t vdso_aside = vdso_final.Overlaps(state.vdso_block) ? alloc.Next(state.vdso_block.size()) : 0;
+
   // The hand-off area, with room for every op and for the stack image.
   const size_t max_ops = 96 + runs + 2 * state.vdso_vma_count + (options.fresh_process ? 0 : 1024);
   const size_t payload = (space.stack_top - image_low) + 16 + 2 * sizeof(PrctlMmMap) +
@@ -541,15 +544,22 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   if (from < arch::kTaskSize) handoff.Syscall(SYS_munmap, from, arch::kTaskSize - from);
 
   // 2. The vDSO block to where the kernel would have put it, keeping its pieces' relative places.
+  // mremap cannot move a mapping onto itself: a move by less than the block's size goes through a
+  // free range first.
   if (vdso_final.start != state.vdso_block.start) {
-    const uint64_t delta = vdso_final.start - state.vdso_block.start;
-    for (size_t i = 0; i < state.vdso_vma_count; ++i) {
-      const Range& v = state.vdso_vmas[i];
-      const Range to{v.start + delta, v.end + delta};
-      if (to.Overlaps(state.vdso_block)) {
-        return error.Fail(ENOMEM, "cannot move the vDSO by less than its own size");  // TODO two-step
+    auto move_block = [&](uint64_t from, uint64_t to) {
+      for (size_t i = 0; i < state.vdso_vma_count; ++i) {
+        const Range& v = state.vdso_vmas[i];
+        handoff.Syscall(SYS_mremap, v.start - state.vdso_block.start + from, v.size(), v.size(),
+                        MREMAP_MAYMOVE | MREMAP_FIXED, v.start - state.vdso_block.start + to);
       }
-      handoff.Syscall(SYS_mremap, v.start, v.size(), v.size(), MREMAP_MAYMOVE | MREMAP_FIXED, to.start);
+    };
+    if (vdso_final.Overlaps(state.vdso_block)) {
+      const uint64_t aside = vdso_aside;
+      move_block(state.vdso_block.start, aside);
+      move_block(aside, vdso_final.start);
+    } else {
+      move_block(state.vdso_block.start, vdso_final.start);
     }
   }
   // 3. Images mapped elsewhere, into place.
