@@ -86,7 +86,8 @@ bool CheckEntry(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs, uint6
   if ((covering->p_flags & PF_X) == 0) {
     return error.Fail(ENOEXEC, "e_entry ", crt::Hex{entry}, " is in ", name, ", which is not executable");
   }
-  if (entry >= PageAlign(covering->p_vaddr + covering->p_filesz)) {
+  // With p_filesz 0 nothing of the segment comes from the file (spec C2).
+  if (covering->p_filesz == 0 || entry >= PageAlign(covering->p_vaddr + covering->p_filesz)) {
     return error.Fail(ENOEXEC, "e_entry ", crt::Hex{entry}, " is in the zero-filled part of ", name);
   }
   const uint64_t entry_offset = covering->p_offset + (entry - covering->p_vaddr);
@@ -154,6 +155,21 @@ bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phd
   f.phdrs = phdrs;
   f.span_start = ~uint64_t{0};
   bool any_load = false;
+  // PT_INTERP first: the kernel reads it before it maps anything, so its errors (spec D4) are
+  // returned even when a PT_LOAD earlier in the table would kill the process (spec H3).
+  for (const Elf64_Phdr& ph : phdrs) {
+    if (ph.p_type != PT_INTERP || is_interpreter) continue;
+    if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
+      return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize, " and ",
+                        kMaxInterpSize);
+    }
+    if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
+      return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
+                        ") lies past the end of the file");
+    }
+    f.interp = &ph;
+    break;  // only the first counts
+  }
   for (size_t i = 0; i < phdrs.size(); ++i) {
     const Elf64_Phdr& ph = phdrs[i];
     switch (ph.p_type) {
@@ -166,19 +182,26 @@ bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phd
         if (PageAlign(ph.p_vaddr + ph.p_memsz) > f.span_end) f.span_end = PageAlign(ph.p_vaddr + ph.p_memsz);
         if (IsPowerOfTwo(ph.p_align) && ph.p_align > f.max_align) f.max_align = ph.p_align;
         break;
-      case PT_INTERP:
-        if (f.interp != nullptr || is_interpreter) break;  // only the first counts
-        if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
-          return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize,
-                            " and ", kMaxInterpSize);
-        }
-        if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
-          return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
-                            ") lies past the end of the file");
-        }
-        f.interp = &ph;
-        break;
-      case PT_GNU_STACK:
+  bool any_load = false;
+  // PT_INTERP first: the kernel reads it before it maps anything, so its errors (spec D4) are
+  // returned even when a PT_LOAD earlier in the table would kill the process (spec H3).
+  for (const Elf64_Phdr& ph : phdrs) {
+    if (ph.p_type != PT_INTERP || is_interpreter) continue;
+    if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
+      return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize, " and ",
+                        kMaxInterpSize);
+    }
+    if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
+      return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
+                        ") lies past the end of the file");
+    }
+    f.interp = &ph;
+    break;  // only the first counts
+  }
+  for (size_t i = 0; i < phdrs.size(); ++i) {
+    const Elf64_Phdr& ph = phdrs[i];
+    switch (ph.p_type) {
+      case PT_LOAD:      case PT_GNU_STACK:
         if (!is_interpreter) f.exec_stack = (ph.p_flags & PF_X) != 0;
         break;
       default:

@@ -331,9 +331,8 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   const char* const* argv = argv_in ? argv_in : kEmpty;
   const char* const* envp = envp_in ? envp_in : kEmpty;
   Rollback rollback;
-  g_main = {};
-  g_interp = {};
-  g_main.fd = g_interp.fd = -1;
+  g_main.Reset();
+  g_interp.Reset();
   if (!options.fresh_process && !CheckSingleThreaded(error)) return error.code;
 
   // AT_EXECFN and comm: the name as passed, or /dev/fd/N with the file's own name (spec A2, E6).

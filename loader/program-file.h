@@ -22,6 +22,14 @@ struct ProgramFile {
   alignas(8) std::byte head[kHeadBytes];
   Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];  // when the table is not in `head`
   ElfFile elf;
+
+  // Forgets a previous file (without clearing the large buffers, which are overwritten on use).
+  void Reset() {
+    fd = -1;
+    size = 0;
+    head_len = 0;
+    elf = {};
+  }
 };
 
 // Opens `path` for execution: it must exist, be executable by us (root needs an x bit), not be
