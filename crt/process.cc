@@ -1,4 +1,5 @@
 #include <crt/process.h>
+#include <crt/string.h>
 
 #include <elf.h>
 
@@ -45,7 +46,7 @@ size_t Process::EnvCount() const {
 const char* Process::Getenv(std::string_view name) const {
   for (char** e = envp; e && *e; ++e) {
     std::string_view entry(*e);
-    if (entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=') {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
       return *e + name.size() + 1;
     }
   }

@@ -182,26 +182,7 @@ bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phd
         if (PageAlign(ph.p_vaddr + ph.p_memsz) > f.span_end) f.span_end = PageAlign(ph.p_vaddr + ph.p_memsz);
         if (IsPowerOfTwo(ph.p_align) && ph.p_align > f.max_align) f.max_align = ph.p_align;
         break;
-  bool any_load = false;
-  // PT_INTERP first: the kernel reads it before it maps anything, so its errors (spec D4) are
-  // returned even when a PT_LOAD earlier in the table would kill the process (spec H3).
-  for (const Elf64_Phdr& ph : phdrs) {
-    if (ph.p_type != PT_INTERP || is_interpreter) continue;
-    if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
-      return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize, " and ",
-                        kMaxInterpSize);
-    }
-    if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
-      return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
-                        ") lies past the end of the file");
-    }
-    f.interp = &ph;
-    break;  // only the first counts
-  }
-  for (size_t i = 0; i < phdrs.size(); ++i) {
-    const Elf64_Phdr& ph = phdrs[i];
-    switch (ph.p_type) {
-      case PT_LOAD:      case PT_GNU_STACK:
+      case PT_GNU_STACK:
         if (!is_interpreter) f.exec_stack = (ph.p_flags & PF_X) != 0;
         break;
       default:

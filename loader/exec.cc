@@ -115,7 +115,7 @@ size_t Count(const char* const* v) {
 
 std::string_view Basename(std::string_view path) {
   const size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return slash == std::string_view::npos ? path : crt::Slice(path, slash + 1);
 }
 
 // Hands out address ranges for the temporary mappings, below everything that exists now and
@@ -233,6 +233,32 @@ bool AddCloseOnExecOps(Handoff& handoff, Error& error) {
   }
   (void)crt::sys::Close(dir.value());
   return true;
+}
+
+// The hand-off ops that delete the caller's POSIX timers (spec E8), listed in /proc/self/timers
+// (present with CONFIG_CHECKPOINT_RESTORE; without it they survive, as the README says).
+void AddTimerDeleteOps(Handoff& handoff) {
+  auto fd = crt::sys::Open("/proc/self/timers", O_RDONLY | O_CLOEXEC);
+  if (!fd) return;
+  char buf[4096];
+  size_t len = 0;
+  for (;;) {
+    auto r = crt::sys::Read(fd.value(), buf + len, sizeof buf - len);
+    if (!r || r.value() == 0) break;
+    len += r.value();
+    if (len == sizeof buf) break;
+  }
+  (void)crt::sys::Close(fd.value());
+  std::string_view text(buf, len);
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    const std::string_view line = crt::Slice(text, 0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : crt::Slice(text, nl + 1);
+    unsigned long id;
+    if (line.starts_with("ID: ") && crt::ParseUnsigned(crt::Slice(line, 4), &id)) {
+      handoff.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail);
+    }
+  }
 }
 
 // The hand-off ops that reset caught signals to SIG_DFL and clean ignored ones (spec E1).
@@ -375,7 +401,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, link, sizeof link);
     comm = n ? Basename(std::string_view(link, n.value())) : std::string_view("exe");
     constexpr std::string_view kDeleted = " (deleted)";
-    if (comm.size() > kDeleted.size() && comm.substr(comm.size() - kDeleted.size()) == kDeleted) {
+    if (comm.size() > kDeleted.size() && crt::Slice(comm, comm.size() - kDeleted.size()) == kDeleted) {
       comm.remove_suffix(kDeleted.size());
     }
   }
@@ -490,8 +516,16 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   const size_t payload = (space.stack_top - image_low) + 16 + 2 * sizeof(PrctlMmMap) +
                          2 * sizeof(crt::KernelSigaction) + 32 + 6 * 16;  // + alignment of each
   Handoff handoff;
-  const uint64_t handoff_size = Handoff::AreaSize(max_ops, payload);
-  if (!handoff.Create(max_ops, payload, alloc.Next(handoff_size), error)) return error.code;
+  // Just above mmap_base: the new program's top-down mmaps never go there, and its stack stays
+  // far above (the kernel keeps at least RLIMIT_STACK and a guard gap free below the stack).
+  // A page of gap keeps it from looking like part of the image just below mmap_base.
+  if (!handoff.Create(max_ops, payload, space.mmap_base + kPageSize, error)) return error.code;
+  {
+    const Range area{handoff.start(), handoff.start() + handoff.size()};
+    bool clash = area.Overlaps(main_image.final_range) || area.Overlaps(vdso_final);
+    if (has_interp) clash |= area.Overlaps(interp_image.final_range);
+    if (clash) return error.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
+  }
   rollback.handoff = &handoff;
 
   auto* stack_copy = static_cast<std::byte*>(handoff.Payload(space.stack_top - image_low));
@@ -594,6 +628,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     auto* ign = static_cast<crt::KernelSigaction*>(handoff.Payload(sizeof(crt::KernelSigaction)));
     ign->handler = reinterpret_cast<void*>(kSigIgn);
     AddSignalResetOps(handoff, dfl, ign);
+    AddTimerDeleteOps(handoff);
     handoff.Syscall(SYS_set_robust_list, 0, 24);
     handoff.Syscall(SYS_set_tid_address, 0);
     handoff.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0);

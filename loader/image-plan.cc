@@ -40,7 +40,6 @@ SegmentPlan PlanSegment(const Elf64_Phdr& ph) {
 ImageFacts DescribeImage(const ElfFile& file) {
   ImageFacts f;
   f.start_code = ~uint64_t{0};
-  bool have_phdr = false;
   for (const Elf64_Phdr& ph : file.phdrs) {
     if (ph.p_type != PT_LOAD) continue;
     const uint64_t file_end = ph.p_vaddr + ph.p_filesz;
@@ -51,9 +50,9 @@ ImageFacts DescribeImage(const ElfFile& file) {
     if (ph.p_vaddr > f.start_data) f.start_data = ph.p_vaddr;
     if (file_end > f.end_data) f.end_data = file_end;
     if (ph.p_vaddr + ph.p_memsz > f.brk) f.brk = ph.p_vaddr + ph.p_memsz;
-    if (!have_phdr && ph.p_offset <= file.ehdr.e_phoff && file.ehdr.e_phoff < ph.p_offset + ph.p_filesz) {
+    // The last PT_LOAD whose file range holds e_phoff decides, as in load_elf_binary.
+    if (ph.p_offset <= file.ehdr.e_phoff && file.ehdr.e_phoff < ph.p_offset + ph.p_filesz) {
       f.phdr_vaddr = ph.p_vaddr + (file.ehdr.e_phoff - ph.p_offset);
-      have_phdr = true;
     }
   }
   if (f.start_code == ~uint64_t{0}) f.start_code = 0;

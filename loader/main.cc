@@ -83,7 +83,7 @@ bool SearchPath(std::string_view name, const char* path_env, char* out, size_t c
   *err = ENOENT;
   while (true) {
     const size_t colon = path.find(':');
-    std::string_view dir = path.substr(0, colon);
+    std::string_view dir = crt::Slice(path, 0, colon);
     if (dir.empty()) dir = ".";
     if (dir.size() + 1 + name.size() < cap) {
       crt::Writer w(out, cap - 1);

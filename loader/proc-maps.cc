@@ -1,5 +1,7 @@
 #include "proc-maps.h"
 
+#include <crt/string.h>
+
 namespace ulexec {
 namespace {
 
@@ -23,8 +25,8 @@ bool ParseHex(std::string_view& s, uint64_t* out) {
 std::string_view NextField(std::string_view& s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   const size_t sp = s.find(' ');
-  const std::string_view f = s.substr(0, sp);
-  s = sp == std::string_view::npos ? std::string_view() : s.substr(sp);
+  const std::string_view f = crt::Slice(s, 0, sp);
+  s = sp == std::string_view::npos ? std::string_view() : crt::Slice(s, sp);
   return f;
 }
 

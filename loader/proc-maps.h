@@ -2,6 +2,8 @@
 //   7ffd5a3c1000-7ffd5a3e2000 rw-p 00000000 00:00 0                          [stack]
 #pragma once
 
+#include <crt/string.h>
+
 #include <cstdint>
 #include <string_view>
 
@@ -20,8 +22,8 @@ template <typename F>
 bool ForEachMapsLine(std::string_view text, F&& f) {
   while (!text.empty()) {
     const size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    const std::string_view line = crt::Slice(text, 0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : crt::Slice(text, nl + 1);
     if (line.empty()) continue;
     MapsLine m;
     if (!ParseMapsLine(line, &m)) return false;

@@ -41,7 +41,7 @@ bool ReadWholeFile(const char* path, char* buf, size_t cap, size_t* len, Error& 
   return true;
 }
 
-bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.substr(0, 5) == "[vvar"; }
+bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_with("[vvar"); }
 
 }  // namespace
 

@@ -10,6 +10,13 @@ namespace crt {
 
 inline std::string_view View(const char* s) { return s ? std::string_view(s) : std::string_view(); }
 
+// std::string_view::substr without its out_of_range throw: crt_core and the loader link into C
+// programs, which have no libstdc++ to provide the throw. Clamps instead.
+constexpr std::string_view Slice(std::string_view s, size_t pos, size_t n = std::string_view::npos) {
+  if (pos > s.size()) pos = s.size();
+  return std::string_view(s.data() + pos, n < s.size() - pos ? n : s.size() - pos);
+}
+
 // Parses a decimal (or 0x hex) unsigned number; false unless all of `s` is one.
 bool ParseUnsigned(std::string_view s, unsigned long* out);
 
