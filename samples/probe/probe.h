@@ -1,5 +1,5 @@
 // probe: reports a program's initial process state as `key: value` lines, so that the same
-// program started by the kernel and by ulexec can be compared key by key (docs/probe.md).
+// program started by the kernel and by ulexec can be compared key by key (README.md, "The probe report").
 //
 // Key rules, which the comparator in tests/probe relies on:
 //   - every key is unique and printed in a fixed order;
