@@ -174,6 +174,22 @@ TEST(Command, ProgramFromStandardInput) {
   EXPECT_EQ(r.Get("proc.comm"), "\"memfd:ulexec\"");
 }
 
+// --fd N is fexecve: AT_EXECFN is /dev/fd/N and comm the file's own name, as execveat(N, "",
+// AT_EMPTY_PATH) gives them (spec A2, E6).
+TEST(Command, ProgramFromDescriptor) {
+  const std::string probe = ProbePath("static");
+  ASSERT_FALSE(probe.empty());
+  RunOptions via = Options(probe, true);
+  via.argv = {"/bin/sh", "-c", "exec 7<\"$1\"; exec \"$0\" --fd 7 name arg", g_ulexec, probe};
+  const auto u = RunCommand(via);
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  const Report r = ParseReport(u.out);
+  EXPECT_EQ(r.Get("argv[0]"), "\"name\"");
+  EXPECT_EQ(r.Get("argv[1]"), "\"arg\"");
+  EXPECT_EQ(r.Get("auxv.AT_EXECFN").rfind("\"/dev/fd/7\" at stack_end-", 0), 0u) << r.Get("auxv.AT_EXECFN");
+  EXPECT_EQ(r.Get("proc.comm"), "\"probe-static\"");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {

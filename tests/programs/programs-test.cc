@@ -106,6 +106,26 @@ TEST(Coreutils, Basics) {
   ExpectSame({"/bin/ls", "/nonexistent"});  // exit status 2 and the same message
 }
 
+// ld.so's LD_SHOW_AUXV lists the auxv it was given: the same keys, in the same order.
+TEST(Coreutils, SameAuxvKeysForLdSo) {
+  std::vector<std::string> env = {"LD_SHOW_AUXV=1"};
+  const Outcome direct = RunCommand({"/bin/true"}, &env);
+  const Outcome through = RunCommand({g_ulexec, "/bin/true"}, &env);
+  ASSERT_EQ(through.status, 0) << through.err;
+  auto keys = [](const std::string& out) {
+    std::string k;
+    for (size_t at = 0; at < out.size();) {
+      const size_t nl = out.find('\n', at);
+      const std::string line = out.substr(at, nl - at);
+      k += line.substr(0, line.find(':')) + "\n";
+      at = nl == std::string::npos ? out.size() : nl + 1;
+    }
+    return k;
+  };
+  EXPECT_GT(direct.out.size(), 100u);
+  EXPECT_EQ(keys(through.out), keys(direct.out));
+}
+
 TEST(Shells, BashPipeline) {
   ExpectSame({"/bin/bash", "-c", "printf '%s\\n' c a b | sort | /usr/bin/tr a-z A-Z | head -2; echo status $?"});
 }
