@@ -150,15 +150,38 @@ struct Image {
 };
 
 // Undoes whatever was done before the point of no return, unless disarmed.
+// The vDSO block's mappings, as they were found.
+struct VdsoBlock {
+  Range vmas[4];
+  size_t count = 0;
+  uint64_t start = 0;
+};
+
+// Moves the vDSO block from `from` to `to` (blocks that do not overlap) now.
+bool MoveVdso(const VdsoBlock& block, uint64_t from, uint64_t to) {
+  for (size_t i = 0; i < block.count; ++i) {
+    const Range& v = block.vmas[i];
+    const uint64_t at = v.start - block.start;
+    if (!crt::sys::Mremap(reinterpret_cast<void*>(from + at), v.size(), v.size(), MREMAP_MAYMOVE | MREMAP_FIXED,
+                          reinterpret_cast<void*>(to + at))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 struct Rollback {
   Image* images[2] = {};
   Handoff* handoff = nullptr;
   int own_fds[3] = {-1, -1, -1};
   uint64_t rseq_area = 0;
+  VdsoBlock vdso;  // moved early from vdso.start to vdso_now, when vdso_now != 0
+  uint64_t vdso_now = 0;
   ~Rollback() {
     for (Image* i : images) {
       if (i && i->mapped.size) UnmapImage(i->mapped);
     }
+    if (vdso_now) (void)MoveVdso(vdso, vdso_now, vdso.start);
     if (handoff) handoff->Release();
     for (int fd : own_fds) {
       if (fd >= 0) (void)crt::sys::Close(fd);
@@ -410,7 +433,11 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   if (has_interp && !OpenInterpreter(rollback, error)) return error.code;
 
   ProcessState state;
-  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), &state, error)) return error.code;
+  const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
+                        reinterpret_cast<uint64_t>(options.own_image_end)};
+  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, &state, error)) {
+    return error.code;
+  }
   const std::span<const char* const> argv_tail(argv[0] ? argv + 1 : argv, argv[0] ? Count(argv) - 1 : 0);
   if (!CheckArgumentSpace(execfn, head.view(), argv_tail, envp, state.rlimit_stack, error)) return error.code;
 
@@ -486,6 +513,37 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   alloc.Avoid(vdso_final);
   if (has_interp) alloc.Avoid(interp_image.final_range);
   Image* images[2] = {&main_image, has_interp ? &interp_image : nullptr};
+  // The vDSO block, if it must move and its new place is free now, moves now (reversibly): the
+  // images can then be mapped in place, even where the vDSO was. Otherwise the hand-off moves it.
+  const Range vdso_was = state.vdso_block;
+  if (vdso_final.start != vdso_was.start && !OverlapsAnyMapping(state.maps, vdso_final, vdso_was)) {
+    VdsoBlock block;
+    block.count = state.vdso_vma_count;
+    block.start = vdso_was.start;
+    for (size_t i = 0; i < block.count; ++i) block.vmas[i] = state.vdso_vmas[i];
+    // mremap cannot move a mapping onto itself: a move by less than the block's size goes
+    // through a free range first.
+    uint64_t from = vdso_was.start;
+    bool moved = true;
+    if (vdso_final.Overlaps(vdso_was)) {
+      const uint64_t aside = alloc.Next(vdso_was.size());
+      moved = MoveVdso(block, from, aside);
+      if (moved) from = aside;
+    }
+    if (moved) moved = MoveVdso(block, from, vdso_final.start);
+    if (!moved) {
+      (void)MoveVdso(block, from, vdso_was.start);  // back from where it got to, if it did
+      return error.Fail(ENOMEM, "cannot move the vDSO");
+    }
+    rollback.vdso = block;
+    rollback.vdso_now = vdso_final.start;
+    const uint64_t delta = vdso_final.start - vdso_was.start;
+    for (size_t i = 0; i < state.vdso_vma_count; ++i) {
+      state.vdso_vmas[i].start += delta;
+      state.vdso_vmas[i].end += delta;
+    }
+    state.vdso_block = vdso_final;
+  }
   size_t runs = 0;
   for (size_t i = 0; i < 2; ++i) {
     Image* image = images[i];
@@ -494,7 +552,9 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     if (r.Overlaps({image_low - kStackExpand, space.stack_top})) {
       return error.Fail(ENOMEM, "the image would overlap the stack (", crt::Hex{r.start}, '-', crt::Hex{r.end}, ')');
     }
-    image->temporary = OverlapsAnyMapping(state.maps, r) || r.Overlaps(state.vdso_block);
+    // (The maps text predates a vDSO move: where the vDSO was is free now.)
+    const Range moved_away = state.vdso_block.start != vdso_was.start ? vdso_was : Range{};
+    image->temporary = OverlapsAnyMapping(state.maps, r, moved_away) || r.Overlaps(state.vdso_block);
     const uint64_t at = image->temporary ? alloc.Next(r.size()) : r.start;
     if (!MapImage(image->file->fd, image->file->elf, at, Placement::kExact, &image->mapped, error)) {
       return error.code;

@@ -12,6 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+// The linker's: the start of this image (its ELF header) and the end of its bss.
+extern "C" const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern "C" const char _end[] __attribute__((visibility("hidden")));
+
 namespace {
 
 constexpr std::string_view kUsage =
@@ -139,6 +143,9 @@ int main(int argc, char** argv, char** envp) {
   ulexec::Options options;
   options.fresh_process = true;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
+  // This image, linked at a fixed address away from where programs go (loader/meson.build).
+  options.own_image_start = &__ehdr_start;
+  options.own_image_end = &_end;
   ulexec_error error{};
   char** new_argv = argv + i;  // PROGRAM ARG... NULL, as the kernel laid them out
   if (exec_fd >= 0) {

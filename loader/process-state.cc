@@ -45,13 +45,16 @@ bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_
 
 }  // namespace
 
-bool OverlapsAnyMapping(std::string_view maps, const Range& r) {
+bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore) {
   bool overlaps = false;
-  (void)ForEachMapsLine(maps, [&](const MapsLine& m) { overlaps |= r.Overlaps(Range{m.start, m.end}); });
+  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
+    const Range mapping{m.start, m.end};
+    if (!ignore.Overlaps(mapping)) overlaps |= r.Overlaps(mapping);
+  });
   return overlaps;
 }
 
-bool ReadProcessState(const crt::AuxEntry* auxv, ProcessState* state, Error& error) {
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
   ProcessState s;
   if (auxv == nullptr) {
     size_t len;
@@ -75,7 +78,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, ProcessState* state, Error& err
     } else if (m.name == "[vsyscall]") {
       // not a real mapping
     } else {
-      if (m.end > s.highest_end) s.highest_end = m.end;
+      if (m.end > s.highest_end && !own_image.Overlaps({m.start, m.end})) s.highest_end = m.end;
       if (IsVdsoName(m.name) && s.vdso_vma_count < 4) {
         s.vdso_vmas[s.vdso_vma_count++] = {m.start, m.end};
         if (m.name == "[vdso]") s.vdso_start = m.start;
@@ -106,7 +109,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, ProcessState* state, Error& err
   s.space.randomize_brk = s.space.randomize;
   s.space.stack_top = s.stack.end;
   // The top of the mmap area: computed without randomization; with it, the kernel put the first
-  // mapping of this process (its own image, its interpreter or the vDSO) right below it.
+  // mapping of this process (a static-pie's image, its interpreter or the vDSO) right below it.
   s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
   *state = s;
   return true;

@@ -36,10 +36,12 @@ struct ProcessState {
   std::string_view maps;                // the text of /proc/self/maps
 };
 
-// `auxv`: the caller's vector, or nullptr to read /proc/self/auxv.
-[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, ProcessState* state, Error& error);
+// `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
+// image when it is not in the mmap area (ignored for mmap_base), or an empty range.
+[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
+                                    Error& error);
 
-// True if [r.start, r.end) overlaps any mapping listed in `maps`.
-bool OverlapsAnyMapping(std::string_view maps, const Range& r);
+// True if [r.start, r.end) overlaps any mapping listed in `maps` outside `ignore`.
+bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore = {});
 
 }  // namespace ulexec

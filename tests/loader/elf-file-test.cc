@@ -111,7 +111,8 @@ const Malformation kMalformations[] = {
        b.phdr(b.IndexOf(PT_INTERP)).p_offset = ~uint64_t{0} - 4;
        return b;
      },
-     EIO, "lies past the end of the file"},
+     // The kernel's read at a negative loff_t fails in rw_verify_area (checked: execve EINVAL).
+     EINVAL, "is not a valid file offset"},
     // The kernel reads PT_INTERP before it maps anything, so its errno wins over a broken PT_LOAD
     // earlier in the table (checked on this kernel: ENOEXEC and EIO, not a SIGSEGV).
     {"InterpErrorWinsOverEarlierLoad",

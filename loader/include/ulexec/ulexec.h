@@ -45,6 +45,10 @@ struct Options {
    * handlers, threads, rseq, close-on-exec descriptors other than its own): skip those scans.
    * The ulexec command sets this. */
   bool fresh_process = false;
+  /* The caller's own program image when it lies outside the mmap area (the ulexec command is
+   * linked at a fixed address for that): not taken for the top of the mmap area. */
+  const void* own_image_start = nullptr;
+  const void* own_image_end = nullptr;
 };
 
 /* Same contracts as the C functions. */
