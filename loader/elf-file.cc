@@ -163,6 +163,11 @@ bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phd
       return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize, " and ",
                         kMaxInterpSize);
     }
+    // Spec D4/H2: the kernel reads the path at p_offset as a (signed) loff_t; a range reaching
+    // past INT64_MAX fails in the read itself with EINVAL (rw_verify_area), not with EIO.
+    if (ph.p_offset > uint64_t{INT64_MAX} - ph.p_filesz) {
+      return error.Fail(EINVAL, "PT_INTERP: p_offset ", crt::Hex{ph.p_offset}, " is not a valid file offset");
+    }
     if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
       return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
                         ") lies past the end of the file");

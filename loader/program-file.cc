@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace ulexec {
@@ -26,19 +30,60 @@ bool ReadExactly(int fd, void* buf, size_t n, uint64_t offset, Error& error) {
   return true;
 }
 
+// Why access(X_OK) gave EACCES, for the message (spec D1): a directory or other non-regular file,
+// a noexec mount, or no x bit. Looked at with O_PATH, which never blocks on a FIFO.
+const char* WhyNotExecutable(int dirfd, const char* path) {
+  auto p = crt::sys::Openat(dirfd, path, O_PATH | O_CLOEXEC);
+  if (!p) return "a directory on the path cannot be searched";
+  struct stat st;
+  struct statfs fs;
+  const char* why = "it has no execute permission for this user";
+  if (!crt::sys::Fstat(p.value(), &st)) {
+    why = "it cannot be examined";
+  } else if (S_ISDIR(st.st_mode)) {
+    why = "it is a directory";
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "it is not a regular file";
+  } else if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+    why = "it has no execute permission";
+  } else if (crt::Syscall(SYS_fstatfs, p.value(), &fs) == 0 && (fs.f_flags & ST_NOEXEC) != 0) {
+    why = "it is on a noexec mount";
+  }
+  (void)crt::sys::Close(p.value());
+  return why;
+}
+
 }  // namespace
 
 bool OpenForExec(int dirfd, const char* path, int* fd, Error& error) {
   // access(X_OK) first: it gives execve's errors (ENOENT, EACCES for no x bit or a noexec mount)
   // without opening anything, so a FIFO or a device is never opened.
-  if (auto r = crt::sys::Faccessat(dirfd, path, X_OK, AT_EACCESS); !r) return error.Fail(r.error(), "");
+  if (auto r = crt::sys::Faccessat(dirfd, path, X_OK, AT_EACCESS); !r) {
+    // Spec D1: EACCES has several causes; say which (path errors speak for themselves).
+    return error.Fail(r.error(), r.error() == EACCES ? WhyNotExecutable(dirfd, path) : "");
+  }
   auto r = crt::sys::Openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (!r) return error.Fail(r.error(), "");
+  if (!r) return error.Fail(r.error(), "cannot open it for reading");
+  // Spec D1: execve refuses a file that is open for writing with ETXTBSY. The one way to ask is a
+  // read lease, which cannot be taken on such a file (EAGAIN). Leases need the file's owner or
+  // CAP_LEASE and a file system that has them (else EACCES/EINVAL: not checked). Should a writer
+  // open the file in the instant the lease is held, its break signal is SIGURG (ignored by
+  // default) rather than SIGIO (which would kill the process).
+  (void)crt::sys::Fcntl(r.value(), F_SETSIG, SIGURG);
+  if (auto lease = crt::sys::Fcntl(r.value(), F_SETLEASE, F_RDLCK); lease) {
+    (void)crt::sys::Fcntl(r.value(), F_SETLEASE, F_UNLCK);
+  } else if (lease.error() == EAGAIN) {
+    (void)crt::sys::Close(r.value());
+    return error.Fail(ETXTBSY, "it is open for writing");
+  }
   *fd = r.value();
   return true;
 }
 
 bool ReadHead(int fd, ProgramFile* file, Error& error) {
+  // Recorded first, so that a caller that closes file->fd on failure does not leak it (a
+  // directory named by PT_INTERP was left open in the caller: spec H, "nothing is lost").
+  file->fd = fd;
   struct stat st;
   if (auto r = crt::sys::Fstat(fd, &st); !r) {
     return error.Fail(r.error(), "cannot stat the file: ", crt::ErrnoMessage(r.error()));
@@ -46,7 +91,6 @@ bool ReadHead(int fd, ProgramFile* file, Error& error) {
   if (S_ISDIR(st.st_mode)) return error.Fail(EACCES, "it is a directory");
   if (!S_ISREG(st.st_mode)) return error.Fail(EACCES, "it is not a regular file");
   if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) return error.Fail(EACCES, "it has no execute permission");
-  file->fd = fd;
   file->size = static_cast<uint64_t>(st.st_size);
   const size_t want = file->size < ProgramFile::kHeadBytes ? static_cast<size_t>(file->size) : ProgramFile::kHeadBytes;
   file->head_len = want;
@@ -69,6 +113,8 @@ bool LoadHeaders(ProgramFile* file, Role role, Error& error) {
   }
   if (!CheckElfHeader(head, file->size, &ehdr, error)) {
     if (role == Role::kInterpreter) {
+      // Spec D4: a #! script as PT_INTERP is ELIBBAD like any non-ELF; say so rather than "no #!".
+      if (IsScript(*file)) (void)error.Fail(ELIBBAD, "a #! script cannot be an ELF interpreter");
       error.code = ELIBBAD;
       if (head.size() >= sizeof(Elf64_Ehdr)) {
         Elf64_Ehdr h;

@@ -45,6 +45,11 @@ bool ParseShebang(std::span<const std::byte> head, Shebang* out, Error& error) {
   while (Blank(end[-1])) --end;
   char* name = NextNonBlank(buf + 2, end);
   if (name == nullptr || name == end) return error.Fail(ENOEXEC, "the #! line names no interpreter");
+  // Spec F5: a NUL where the name starts ("#!" then EOF, "#!\0...") is an empty name, which the
+  // kernel opens as the current directory: EACCES, not ENOENT.
+  if (*name == '\0') {
+    return error.Fail(EACCES, "the #! line's interpreter name is empty (execve opens the current directory)");
+  }
   char* arg = nullptr;
   char* sep = NextTerminator(name, end);
   if (sep != nullptr && *sep != '\0') arg = NextNonBlank(sep, end);
