@@ -148,38 +148,34 @@ bool CheckElfHeader(std::span<const std::byte> head, uint64_t file_size, Elf64_E
   return true;
 }
 
-bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs, uint64_t file_size,
-                         bool is_interpreter, ElfFile* out, Error& error) {
+bool ReadProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs, uint64_t file_size,
+                        bool is_interpreter, ElfFile* out, Error& error) {
   ElfFile f;
   f.ehdr = ehdr;
   f.phdrs = phdrs;
   f.span_start = ~uint64_t{0};
   bool any_load = false;
-  // PT_INTERP first: the kernel reads it before it maps anything, so its errors (spec D4) are
-  // returned even when a PT_LOAD earlier in the table would kill the process (spec H3).
   for (const Elf64_Phdr& ph : phdrs) {
-    if (ph.p_type != PT_INTERP || is_interpreter) continue;
-    if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
-      return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize, " and ",
-                        kMaxInterpSize);
-    }
-    // Spec D4/H2: the kernel reads the path at p_offset as a (signed) loff_t; a range reaching
-    // past INT64_MAX fails in the read itself with EINVAL (rw_verify_area), not with EIO.
-    if (ph.p_offset > uint64_t{INT64_MAX} - ph.p_filesz) {
-      return error.Fail(EINVAL, "PT_INTERP: p_offset ", crt::Hex{ph.p_offset}, " is not a valid file offset");
-    }
-    if (uint64_t end; AddOverflows(ph.p_offset, ph.p_filesz, &end) || end > file_size) {
-      return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
-                        ") lies past the end of the file");
-    }
-    f.interp = &ph;
-    break;  // only the first counts
-  }
-  for (size_t i = 0; i < phdrs.size(); ++i) {
-    const Elf64_Phdr& ph = phdrs[i];
     switch (ph.p_type) {
+      case PT_INTERP:
+        if (f.interp != nullptr || is_interpreter) break;  // only the first counts
+        if (ph.p_filesz < kMinInterpSize || ph.p_filesz > kMaxInterpSize) {
+          return error.Fail(ENOEXEC, "PT_INTERP: p_filesz ", ph.p_filesz, " is not between ", kMinInterpSize,
+                            " and ", kMaxInterpSize);
+        }
+        // Spec D4/H2: the kernel reads the path at p_offset as a (signed) loff_t; a range reaching
+        // past INT64_MAX fails in the read itself with EINVAL (rw_verify_area), not with EIO.
+        if (ph.p_offset > uint64_t{INT64_MAX} - ph.p_filesz) {
+          return error.Fail(EINVAL, "PT_INTERP: p_offset ", crt::Hex{ph.p_offset}, " is not a valid file offset");
+        }
+        if (ph.p_offset + ph.p_filesz > file_size) {
+          return error.Fail(EIO, "PT_INTERP: the interpreter path (p_offset ", crt::Hex{ph.p_offset},
+                            ") lies past the end of the file");
+        }
+        f.interp = &ph;
+        break;
       case PT_LOAD:
-        if (!CheckLoad(i, ph, file_size, error)) return false;
+        // Only summarised here; CheckSegments refuses what would overflow.
         if (ph.p_memsz == 0) break;  // maps nothing (spec H1)
         if (!any_load) f.first_load_vaddr = ph.p_vaddr;
         any_load = true;
@@ -194,8 +190,31 @@ bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phd
         break;
     }
   }
+  if (!any_load) f.span_start = 0;
+  *out = f;
+  return true;
+}
+
+bool CheckSegments(const ElfFile& file, uint64_t file_size, bool is_interpreter, Error& error) {
+  bool any_load = false;
+  for (size_t i = 0; i < file.phdrs.size(); ++i) {
+    const Elf64_Phdr& ph = file.phdrs[i];
+    if (ph.p_type != PT_LOAD) continue;
+    if (!CheckLoad(i, ph, file_size, error)) return false;
+    any_load |= ph.p_memsz != 0;
+  }
   if (!any_load) return error.Fail(ENOEXEC, "no PT_LOAD segment with a nonzero p_memsz");
-  if ((is_interpreter || f.interp == nullptr) && !CheckEntry(ehdr, phdrs, file_size, error)) return false;
+  if ((is_interpreter || file.interp == nullptr) && !CheckEntry(file.ehdr, file.phdrs, file_size, error)) {
+    return false;
+  }
+  return true;
+}
+
+bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs, uint64_t file_size,
+                         bool is_interpreter, ElfFile* out, Error& error) {
+  ElfFile f;
+  if (!ReadProgramHeaders(ehdr, phdrs, file_size, is_interpreter, &f, error)) return false;
+  if (!CheckSegments(f, file_size, is_interpreter, error)) return false;
   *out = f;
   return true;
 }

@@ -42,9 +42,20 @@ struct ElfFile {
 [[nodiscard]] bool CheckElfHeader(std::span<const std::byte> head, uint64_t file_size, Elf64_Ehdr* ehdr,
                                   Error& error);
 
-// Checks every program header; `phdrs` must be the table CheckElfHeader located. The image that
-// control goes to (an interpreter, or a program without one) must have e_entry in an executable,
-// file-backed page. An interpreter's own PT_INTERP and PT_GNU_STACK are ignored (spec C6).
+// The program header table as execve reads it before its point of no return (spec D4): the
+// first PT_INTERP (size, offset), PT_GNU_STACK, and what the loader needs to know (span,
+// alignment). An interpreter's own PT_INTERP and PT_GNU_STACK are ignored (spec C6). Errors here
+// are the ones execve returns.
+[[nodiscard]] bool ReadProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs,
+                                      uint64_t file_size, bool is_interpreter, ElfFile* out, Error& error);
+
+// What the kernel accepts and then dies of after its point of no return (spec H3): a bad PT_LOAD,
+// no PT_LOAD, an entry point outside an executable, file-backed page of the image control goes
+// to (an interpreter, or a program without one). ulexec refuses these, after the checks the
+// kernel makes first (the interpreter's), so that the errors come in the kernel's order.
+[[nodiscard]] bool CheckSegments(const ElfFile& file, uint64_t file_size, bool is_interpreter, Error& error);
+
+// ReadProgramHeaders, then CheckSegments.
 [[nodiscard]] bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs,
                                        uint64_t file_size, bool is_interpreter, ElfFile* out, Error& error);
 

@@ -52,6 +52,9 @@ constexpr uint32_t kRseqSig = 0x53053053;
 constexpr int kRseqFlagUnregister = 1;
 constexpr uint32_t kRseqAreaSize = 32;
 constexpr uintptr_t kSigDfl = 0, kSigIgn = 1;
+// PR_SET_MM_MAP refuses addresses below mmap_min_addr, which includes CONFIG_LSM_MMAP_MIN_ADDR
+// (65536 on Debian), whatever vm.mmap_min_addr says.
+constexpr uint64_t kMinMmAddress = 0x10000;
 
 // The kernel's struct prctl_mm_map (104 bytes).
 struct PrctlMmMap {
@@ -305,7 +308,7 @@ bool CheckMmMap(const PrctlMmMap& m, uint64_t rlimit_data, Error& error) {
   const uint64_t fields[] = {m.start_code, m.end_code, m.start_data, m.end_data, m.start_brk, m.brk,
                              m.start_stack, m.arg_start, m.arg_end, m.env_start, m.env_end};
   for (uint64_t f : fields) {
-    if (f < kPageSize || f >= arch::kTaskSize) {
+    if (f < kMinMmAddress || f >= arch::kTaskSize) {
       return error.Fail(EINVAL, "the kernel would refuse the new memory layout (", crt::Hex{f},
                         " is outside the user address space)");
     }
@@ -374,7 +377,7 @@ bool OpenInterpreter(Rollback& rollback, Error& error) {
   return true;
 }
 
-int Run(const Source& src, const char* const argv_in[], const char* const envp_in[], const Options& options,
+bool Run(const Source& src, const char* const argv_in[], const char* const envp_in[], const Options& options,
         Error& error) {
   static const char* const kEmpty[] = {nullptr};
   const char* const* argv = argv_in ? argv_in : kEmpty;
@@ -382,7 +385,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   Rollback rollback;
   g_main.Reset();
   g_interp.Reset();
-  if (!options.fresh_process && !CheckSingleThreaded(error)) return error.code;
+  if (!options.fresh_process && !CheckSingleThreaded(error)) return false;
 
   // AT_EXECFN and comm: the name as passed, or /dev/fd/N with the file's own name (spec A2, E6).
   char fd_name[32];
@@ -412,7 +415,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     fd_name[w.view().size()] = '\0';
     if (!options.execfn) execfn = std::string_view(fd_name, w.view().size());
   }
-  if (!OpenProgram(source, execfn.data(), head, rollback, error)) return error.code;
+  if (!OpenProgram(source, execfn.data(), head, rollback, error)) return false;
   if (src.path || options.execfn) {
     comm = Basename(execfn);
   } else {
@@ -430,16 +433,21 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   }
 
   const bool has_interp = g_main.elf.interp != nullptr;
-  if (has_interp && !OpenInterpreter(rollback, error)) return error.code;
+  if (has_interp && !OpenInterpreter(rollback, error)) return false;
+  // What the kernel would die of comes after the interpreter's errors, as in the kernel.
+  if (!CheckImage(g_main, Role::kProgram, error)) return false;
+  if (has_interp && !CheckImage(g_interp, Role::kInterpreter, error)) {
+    return error.Fail(error.code, "interpreter ", g_interp_path, ": ", Error(error).detail());
+  }
 
   ProcessState state;
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
   if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, &state, error)) {
-    return error.code;
+    return false;
   }
   const std::span<const char* const> argv_tail(argv[0] ? argv + 1 : argv, argv[0] ? Count(argv) - 1 : 0);
-  if (!CheckArgumentSpace(execfn, head.view(), argv_tail, envp, state.rlimit_stack, error)) return error.code;
+  if (!CheckArgumentSpace(execfn, head.view(), argv_tail, envp, state.rlimit_stack, error)) return false;
 
   struct {
     unsigned char at_random[16];
@@ -557,7 +565,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
     image->temporary = OverlapsAnyMapping(state.maps, r, moved_away) || r.Overlaps(state.vdso_block);
     const uint64_t at = image->temporary ? alloc.Next(r.size()) : r.start;
     if (!MapImage(image->file->fd, image->file->elf, at, Placement::kExact, &image->mapped, error)) {
-      return error.code;
+      return false;
     }
     rollback.images[i] = image;
     if (image->temporary) ForEachMappedRun(image->mapped, [&](uint64_t, uint64_t) { ++runs; });
@@ -579,7 +587,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   // Just above mmap_base: the new program's top-down mmaps never go there, and its stack stays
   // far above (the kernel keeps at least RLIMIT_STACK and a guard gap free below the stack).
   // A page of gap keeps it from looking like part of the image just below mmap_base.
-  if (!handoff.Create(max_ops, payload, space.mmap_base + kPageSize, error)) return error.code;
+  if (!handoff.Create(max_ops, payload, space.mmap_base + kPageSize, error)) return false;
   {
     const Range area{handoff.start(), handoff.start() + handoff.size()};
     bool clash = area.Overlaps(main_image.final_range) || area.Overlaps(vdso_final);
@@ -605,7 +613,13 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
                    0, 0, stack.sp, stack.arg_start, stack.arg_end, stack.env_start, stack.env_end,
                    stack.auxv, static_cast<uint32_t>(stack.auxv_bytes), static_cast<uint32_t>(g_main.fd)};
   mm->start_brk = mm->brk = StartBrk(elf, facts.brk + bias, has_interp, space, random.brk);
-  if (!CheckMmMap(*mm, state.rlimit_data, error)) return error.code;
+  // An image below the lowest address PR_SET_MM_MAP takes (root may map page 0, spec C3/H4): the
+  // fields only show in /proc/self/stat; raise them to that address (README: known differences).
+  for (uint64_t* f : {&mm->start_code, &mm->end_code, &mm->start_data, &mm->end_data}) {
+    if (*f < kMinMmAddress) *f = kMinMmAddress;
+  }
+  if (mm->end_code <= mm->start_code) mm->end_code = mm->start_code + 1;
+  if (!CheckMmMap(*mm, state.rlimit_data, error)) return false;
   auto* mm_without_exe = static_cast<PrctlMmMap*>(handoff.Payload(sizeof(PrctlMmMap)));
   *mm_without_exe = *mm;
   mm_without_exe->exe_fd = static_cast<uint32_t>(-1);
@@ -683,7 +697,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
       if (fd >= 0) handoff.Syscall(SYS_close, fd);
     }
   } else {
-    if (!AddCloseOnExecOps(handoff, error)) return error.code;
+    if (!AddCloseOnExecOps(handoff, error)) return false;
     auto* dfl = static_cast<crt::KernelSigaction*>(handoff.Payload(sizeof(crt::KernelSigaction)));
     auto* ign = static_cast<crt::KernelSigaction*>(handoff.Payload(sizeof(crt::KernelSigaction)));
     ign->handler = reinterpret_cast<void*>(kSigIgn);
@@ -714,7 +728,7 @@ int Run(const Source& src, const char* const argv_in[], const char* const envp_i
   const uint64_t entry = entry_elf.ehdr.e_entry + entry_bias;
   if (!handoff.Seal(entry, stack.sp, old_mask, error)) {
     (void)crt::sys::RtSigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    return error.code;
+    return false;
   }
   // -- The point of no return. --
   handoff.Enter();
@@ -736,14 +750,16 @@ int ExecPath(const char* path, const char* const argv[], const char* const envp[
     (void)error.Fail(EFAULT, "no path");
     return Finish(EFAULT, error, out);
   }
-  return Finish(Run(src, argv, envp, options, error), error, out);
+  (void)Run(src, argv, envp, options, error);  // returns only on failure
+  return Finish(error.code, error, out);
 }
 
 int ExecFd(int fd, const char* const argv[], const char* const envp[], const Options& options, ulexec_error* out) {
   Error error;
   Source src;
   src.fd = fd;
-  return Finish(Run(src, argv, envp, options, error), error, out);
+  (void)Run(src, argv, envp, options, error);  // returns only on failure
+  return Finish(error.code, error, out);
 }
 
 int ExecMemory(const void* image, size_t size, const char* const argv[], const char* const envp[],
@@ -752,7 +768,8 @@ int ExecMemory(const void* image, size_t size, const char* const argv[], const c
   Source src;
   src.image = image;
   src.size = size;
-  return Finish(Run(src, argv, envp, options, error), error, out);
+  (void)Run(src, argv, envp, options, error);  // returns only on failure
+  return Finish(error.code, error, out);
 }
 
 }  // namespace ulexec

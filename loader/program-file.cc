@@ -134,14 +134,17 @@ bool LoadHeaders(ProgramFile* file, Role role, Error& error) {
     if (!ReadExactly(file->fd, file->table, table_bytes, ehdr.e_phoff, error)) return false;
     phdrs = file->table;
   }
-  if (!CheckProgramHeaders(ehdr, std::span(phdrs, ehdr.e_phnum), file->size, role == Role::kInterpreter, &file->elf, error)) {
-    bool any_load = false;
-    for (uint16_t i = 0; i < ehdr.e_phnum; ++i) any_load |= phdrs[i].p_type == PT_LOAD && phdrs[i].p_memsz != 0;
-    // An interpreter without PT_LOAD: the kernel has EINVAL when it dies of it (spec H3).
-    if (role == Role::kInterpreter && !any_load) error.code = EINVAL;
-    return false;
-  }
-  return true;
+  return ReadProgramHeaders(ehdr, std::span(phdrs, ehdr.e_phnum), file->size, role == Role::kInterpreter,
+                            &file->elf, error);
+}
+
+bool CheckImage(const ProgramFile& file, Role role, Error& error) {
+  if (CheckSegments(file.elf, file.size, role == Role::kInterpreter, error)) return true;
+  bool any_load = false;
+  for (const Elf64_Phdr& ph : file.elf.phdrs) any_load |= ph.p_type == PT_LOAD && ph.p_memsz != 0;
+  // An interpreter without PT_LOAD: the kernel has EINVAL when it dies of it (spec H3).
+  if (role == Role::kInterpreter && !any_load) error.code = EINVAL;
+  return false;
 }
 
 bool ReadInterpPath(const ProgramFile& file, char* path, Error& error) {

@@ -43,9 +43,14 @@ struct ProgramFile {
 // True when the head starts with "#!".
 bool IsScript(const ProgramFile& file);
 
-// Checks the headers (ELF header, program headers) in the role's errnos: an interpreter's bad
-// magic or machine is ELIBBAD and a short one EIO (spec D4).
+// Reads and checks the headers as execve does before its point of no return (ELF header, program
+// header table, PT_INTERP), in the role's errnos: an interpreter's bad magic or machine is
+// ELIBBAD and a short one EIO (spec D4).
 [[nodiscard]] bool LoadHeaders(ProgramFile* file, Role role, Error& error);
+
+// Refuses what the kernel would die of after its point of no return (spec H3): bad segments, no
+// PT_LOAD, the entry outside the code. After LoadHeaders of the program and its interpreter.
+[[nodiscard]] bool CheckImage(const ProgramFile& file, Role role, Error& error);
 
 // Reads the PT_INTERP path into `path` (kMaxInterpSize bytes).
 [[nodiscard]] bool ReadInterpPath(const ProgramFile& file, char* path, Error& error);
