@@ -125,7 +125,7 @@ std::string_view Basename(std::string_view path) {
 // everything the new program will have, so that nothing moved into place lands on them.
 class Allocator {
  public:
-  Allocator(const ProcessState& state) : state_(state) {
+  void Start(const ProcessState& state) {
     floor_ = state.space.mmap_base;
     (void)ForEachMapsLine(state.maps, [&](const MapsLine& m) { Avoid({m.start, m.end}); });
   }
@@ -140,8 +140,7 @@ class Allocator {
 
  private:
   static constexpr uint64_t kLowest = uint64_t{1} << 32;
-  const ProcessState& state_;
-  uint64_t floor_;
+  uint64_t floor_ = 0;
 };
 
 struct Image {
@@ -377,361 +376,425 @@ bool OpenInterpreter(Rollback& rollback, Error& error) {
   return true;
 }
 
-bool Run(const Source& src, const char* const argv_in[], const char* const envp_in[], const Options& options,
-        Error& error) {
-  static const char* const kEmpty[] = {nullptr};
-  const char* const* argv = argv_in ? argv_in : kEmpty;
-  const char* const* envp = envp_in ? envp_in : kEmpty;
-  Rollback rollback;
-  g_main.Reset();
-  g_interp.Reset();
-  if (!options.fresh_process && !CheckSingleThreaded(error)) return false;
+// One exec, step by step. Each step either succeeds or records an error and returns false;
+// whatever the steps did is undone by `rollback` unless the point of no return is reached.
+class Exec {
+ public:
+  Exec(const Source& src, const char* const* argv, const char* const* envp, const Options& options, Error& error)
+      : src_(src), argv_(argv), envp_(envp), options_(options), error_(error) {}
 
-  // AT_EXECFN and comm: the name as passed, or /dev/fd/N with the file's own name (spec A2, E6).
-  char fd_name[32];
-  std::string_view execfn, comm;
-  char link[256];
-  if (options.execfn) {
-    execfn = options.execfn;
-  } else if (src.path) {
-    execfn = src.path;
+  bool Run() {
+    g_main.Reset();
+    g_interp.Reset();
+    if (!options_.fresh_process && !CheckSingleThreaded(error_)) return false;
+    if (!Open() || !ReadState() || !Place() || !MoveVdsoEarly() || !MapImages() || !WriteHandoff()) return false;
+    return Enter();
   }
-  ArgvHead head;
-  head.Start(argv);
-  Source source = src;
-  if (src.image) {
-    // One copy into a memfd; from there on it is a descriptor like any other (file-backed pages).
-    auto m = crt::sys::MemfdCreate("ulexec", MFD_CLOEXEC);
-    if (!m) return error.Fail(m.error(), "cannot create a memfd: ", crt::ErrnoMessage(m.error()));
-    source.fd = m.value();
-    rollback.own_fds[0] = source.fd;
-    if (auto w = crt::WriteAll(source.fd, src.image, src.size); !w) {
-      return error.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
+
+ private:
+  // The program (following #! lines) and its interpreter, named as execve names them: AT_EXECFN
+  // is the name as passed, or /dev/fd/N; comm is its basename, or the file's own (spec A2, E6).
+  bool Open() {
+    if (options_.execfn) execfn_ = options_.execfn;
+    else if (src_.path) execfn_ = src_.path;
+    head_.Start(argv_);
+    Source source = src_;
+    if (src_.image) {
+      // One copy into a memfd; from there on it is a descriptor like any other.
+      auto m = crt::sys::MemfdCreate("ulexec", MFD_CLOEXEC);
+      if (!m) return error_.Fail(m.error(), "cannot create a memfd: ", crt::ErrnoMessage(m.error()));
+      source.fd = m.value();
+      rollback_.own_fds[0] = source.fd;
+      if (auto w = crt::WriteAll(source.fd, src_.image, src_.size); !w) {
+        return error_.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
+      }
     }
+    if (!src_.path) {
+      crt::Writer w(fd_name_, sizeof fd_name_ - 1);
+      w << "/dev/fd/" << source.fd;
+      fd_name_[w.view().size()] = '\0';
+      if (!options_.execfn) execfn_ = std::string_view(fd_name_, w.view().size());
+    }
+    if (!OpenProgram(source, execfn_.data(), head_, rollback_, error_)) return false;
+    comm_ = src_.path || options_.execfn ? Basename(execfn_) : FileName(source.fd);
+
+    has_interp_ = g_main.elf.interp != nullptr;
+    if (has_interp_ && !OpenInterpreter(rollback_, error_)) return false;
+    // What the kernel would die of comes after the interpreter's errors, as in the kernel.
+    if (!CheckImage(g_main, Role::kProgram, error_)) return false;
+    if (has_interp_ && !CheckImage(g_interp, Role::kInterpreter, error_)) {
+      return error_.Fail(error_.code, "interpreter ", g_interp_path, ": ", Error(error_).detail());
+    }
+    return true;
   }
-  if (!src.path) {
-    crt::Writer w(fd_name, sizeof fd_name - 1);
-    w << "/dev/fd/" << source.fd;
-    fd_name[w.view().size()] = '\0';
-    if (!options.execfn) execfn = std::string_view(fd_name, w.view().size());
-  }
-  if (!OpenProgram(source, execfn.data(), head, rollback, error)) return false;
-  if (src.path || options.execfn) {
-    comm = Basename(execfn);
-  } else {
-    // execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
+
+  // execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
+  std::string_view FileName(int fd) {
     char proc_path[48];
     crt::Writer p(proc_path, sizeof proc_path - 1);
-    p << "/proc/self/fd/" << source.fd;
+    p << "/proc/self/fd/" << fd;
     proc_path[p.view().size()] = '\0';
-    auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, link, sizeof link);
-    comm = n ? Basename(std::string_view(link, n.value())) : std::string_view("exe");
+    auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, link_, sizeof link_);
+    std::string_view name = n ? Basename(std::string_view(link_, n.value())) : std::string_view("exe");
     constexpr std::string_view kDeleted = " (deleted)";
-    if (comm.size() > kDeleted.size() && crt::Slice(comm, comm.size() - kDeleted.size()) == kDeleted) {
-      comm.remove_suffix(kDeleted.size());
+    if (name.size() > kDeleted.size() && crt::Slice(name, name.size() - kDeleted.size()) == kDeleted) {
+      name.remove_suffix(kDeleted.size());
     }
+    return name;
   }
 
-  const bool has_interp = g_main.elf.interp != nullptr;
-  if (has_interp && !OpenInterpreter(rollback, error)) return false;
-  // What the kernel would die of comes after the interpreter's errors, as in the kernel.
-  if (!CheckImage(g_main, Role::kProgram, error)) return false;
-  if (has_interp && !CheckImage(g_interp, Role::kInterpreter, error)) {
-    return error.Fail(error.code, "interpreter ", g_interp_path, ": ", Error(error).detail());
-  }
-
-  ProcessState state;
-  const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
-                        reinterpret_cast<uint64_t>(options.own_image_end)};
-  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, &state, error)) {
-    return false;
-  }
-  const std::span<const char* const> argv_tail(argv[0] ? argv + 1 : argv, argv[0] ? Count(argv) - 1 : 0);
-  if (!CheckArgumentSpace(execfn, head.view(), argv_tail, envp, state.rlimit_stack, error)) return false;
-
-  struct {
-    unsigned char at_random[16];
-    uint64_t pie, brk, pad;
-  } random;
-  if (auto r = crt::sys::Getrandom(&random, sizeof random, 0); !r || r.value() != sizeof random) {
-    return error.Fail(r.ok() ? EIO : r.error(), "getrandom failed");
-  }
-  const AddressSpace& space = state.space;
-
-  // Where the images go (spec C3-C6).
-  Image main_image{&g_main, {}, 0, false, {}};
-  Image interp_image{&g_interp, {}, 0, false, {}};
-  const ElfFile& elf = g_main.elf;
-  if (elf.ehdr.e_type == ET_EXEC) main_image.final_bias = 0;
-  else if (has_interp) main_image.final_bias = PieLoadBias(elf, space.randomize, random.pie);
-  else main_image.final_bias = TopDownLoadBias(elf, space.mmap_base, true);
-  main_image.final_range = {elf.span_start + main_image.final_bias, elf.span_end + main_image.final_bias};
-  uint64_t lowest_top_down = has_interp || elf.ehdr.e_type == ET_EXEC ? space.mmap_base : main_image.final_range.start;
-  if (has_interp) {
-    const ElfFile& ielf = g_interp.elf;
-    interp_image.final_bias = ielf.ehdr.e_type == ET_EXEC ? 0 : TopDownLoadBias(ielf, space.mmap_base, false);
-    interp_image.final_range = {ielf.span_start + interp_image.final_bias, ielf.span_end + interp_image.final_bias};
-    if (ielf.is_dyn()) lowest_top_down = interp_image.final_range.start;
-    if (interp_image.final_range.Overlaps(main_image.final_range)) {
-      return error.Fail(ENOMEM, "the program and its interpreter ", g_interp_path, " overlap");
+  bool ReadState() {
+    const Range own_image{reinterpret_cast<uint64_t>(options_.own_image_start),
+                          reinterpret_cast<uint64_t>(options_.own_image_end)};
+    if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options_.auxv), own_image, &state_, error_)) {
+      return false;
     }
-  }
-  // The vDSO goes right below the top-down images, or at the top if it fits there (spec C7).
-  Range vdso_final = state.vdso_block;
-  if (state.vdso_block.size()) {
-    const uint64_t top_end = space.mmap_base;
-    const uint64_t highest_image_end = lowest_top_down == space.mmap_base ? space.mmap_base
-                                       : has_interp && g_interp.elf.is_dyn() ? interp_image.final_range.end
-                                                                             : main_image.final_range.end;
-    const uint64_t end = top_end - highest_image_end >= state.vdso_block.size() ? top_end : lowest_top_down;
-    vdso_final = {end - state.vdso_block.size(), end};
+    argv_tail_ = std::span(argv_[0] ? argv_ + 1 : argv_, argv_[0] ? Count(argv_) - 1 : 0);
+    if (!CheckArgumentSpace(execfn_, head_.view(), argv_tail_, envp_, state_.rlimit_stack, error_)) return false;
+    if (auto r = crt::sys::Getrandom(&random_, sizeof random_, 0); !r || r.value() != sizeof random_) {
+      return error_.Fail(r.ok() ? EIO : r.error(), "getrandom failed");
+    }
+    alloc_.Start(state_);
+    return true;
   }
 
-  // The new stack (spec A): auxv, then the image of [sp, S).
-  const ElfFile& entry_elf = has_interp ? g_interp.elf : elf;
-  const uint64_t entry_bias = has_interp ? interp_image.final_bias : main_image.final_bias;
-  const ImageFacts facts = DescribeImage(elf);
-  crt::AuxEntry auxv[kMaxAuxv];
-  ComputedAuxv computed;
-  computed.phdr = facts.phdr_vaddr ? facts.phdr_vaddr + main_image.final_bias : main_image.final_bias;
-  computed.phent = sizeof(Elf64_Phdr);
-  computed.phnum = elf.ehdr.e_phnum;
-  computed.base = has_interp ? interp_image.final_bias : 0;
-  computed.entry = elf.ehdr.e_entry + main_image.final_bias;
-  if (state.vdso_start) computed.sysinfo_ehdr = state.vdso_start - state.vdso_block.start + vdso_final.start;
-  const size_t auxc = ComposeAuxv(state.auxv, computed, auxv);
-  if (auxc == 0) return error.Fail(E2BIG, "the auxiliary vector has more than ", kMaxAuxv, " entries");
+  // Where the images, the vDSO and the stack image go (spec A, C3-C7), and the auxv.
+  bool Place() {
+    const AddressSpace& space = state_.space;
+    const ElfFile& elf = g_main.elf;
+    if (elf.ehdr.e_type == ET_EXEC) main_.final_bias = 0;
+    else if (has_interp_) main_.final_bias = PieLoadBias(elf, space.randomize, random_.pie);
+    else main_.final_bias = TopDownLoadBias(elf, space.mmap_base, true);
+    main_.final_range = {elf.span_start + main_.final_bias, elf.span_end + main_.final_bias};
+    // The lowest image placed top-down from mmap_base, and the end of the highest one.
+    uint64_t top_down_start = space.mmap_base, top_down_end = space.mmap_base;
+    if (elf.is_dyn() && !has_interp_) top_down_start = main_.final_range.start, top_down_end = main_.final_range.end;
+    if (has_interp_) {
+      const ElfFile& ielf = g_interp.elf;
+      interp_.final_bias = ielf.is_dyn() ? TopDownLoadBias(ielf, space.mmap_base, false) : 0;
+      interp_.final_range = {ielf.span_start + interp_.final_bias, ielf.span_end + interp_.final_bias};
+      if (ielf.is_dyn()) top_down_start = interp_.final_range.start, top_down_end = interp_.final_range.end;
+      if (interp_.final_range.Overlaps(main_.final_range)) {
+        return error_.Fail(ENOMEM, "the program and its interpreter ", g_interp_path, " overlap");
+      }
+    }
+    // The vDSO goes at the top if it fits above the images, else right below them (spec C7).
+    vdso_final_ = state_.vdso_block;
+    if (const uint64_t size = state_.vdso_block.size()) {
+      const uint64_t end = space.mmap_base - top_down_end >= size ? space.mmap_base : top_down_start;
+      vdso_final_ = {end - size, end};
+    }
 
-  StackRequest sreq;
-  sreq.stack_top = space.stack_top;
-  sreq.argv_head = head.view();
-  sreq.argv = argv_tail;
-  sreq.envp = std::span(envp, Count(envp));
-  sreq.execfn = execfn;
-  sreq.platform = arch::kPlatform;
-  sreq.random = random.at_random;
-  sreq.pad = space.randomize ? random.pad % 8192 : 0;
-  sreq.auxv = std::span(auxv, auxc);
-  const uint64_t stack_bytes = StackImageSize(sreq);
-  const uint64_t image_low = PageStart(space.stack_top - stack_bytes);
+    const ImageFacts facts = DescribeImage(elf);
+    ComputedAuxv computed;
+    computed.phdr = facts.phdr_vaddr + main_.final_bias;  // the bias alone without one (spec C15)
+    computed.phent = sizeof(Elf64_Phdr);
+    computed.phnum = elf.ehdr.e_phnum;
+    computed.base = has_interp_ ? interp_.final_bias : 0;
+    computed.entry = elf.ehdr.e_entry + main_.final_bias;
+    if (state_.vdso_start) computed.sysinfo_ehdr = state_.vdso_start - state_.vdso_block.start + vdso_final_.start;
+    const size_t auxc = ComposeAuxv(state_.auxv, computed, auxv_);
+    if (auxc == 0) return error_.Fail(E2BIG, "the auxiliary vector has more than ", kMaxAuxv, " entries");
 
-  // Map the images: in place if the place is free now, else nearby and moved at the hand-off.
-  Allocator alloc(state);
-  alloc.Avoid(main_image.final_range);
-  alloc.Avoid(vdso_final);
-  if (has_interp) alloc.Avoid(interp_image.final_range);
-  Image* images[2] = {&main_image, has_interp ? &interp_image : nullptr};
+    stack_request_.stack_top = space.stack_top;
+    stack_request_.argv_head = head_.view();
+    stack_request_.argv = argv_tail_;
+    stack_request_.envp = std::span(envp_, Count(envp_));
+    stack_request_.execfn = execfn_;
+    stack_request_.platform = arch::kPlatform;
+    stack_request_.random = random_.at_random;
+    stack_request_.pad = space.randomize ? random_.pad % 8192 : 0;
+    stack_request_.auxv = std::span(auxv_, auxc);
+    image_low_ = PageStart(space.stack_top - StackImageSize(stack_request_));
+    facts_ = facts;
+    for (const Image* image : images()) {
+      if (image->final_range.Overlaps({image_low_ - kStackExpand, space.stack_top})) {
+        return error_.Fail(ENOMEM, "the image would overlap the stack (", crt::Hex{image->final_range.start}, '-',
+                           crt::Hex{image->final_range.end}, ')');
+      }
+      alloc_.Avoid(image->final_range);
+    }
+    alloc_.Avoid(vdso_final_);
+    return true;
+  }
+
   // The vDSO block, if it must move and its new place is free now, moves now (reversibly): the
   // images can then be mapped in place, even where the vDSO was. Otherwise the hand-off moves it.
-  const Range vdso_was = state.vdso_block;
-  if (vdso_final.start != vdso_was.start && !OverlapsAnyMapping(state.maps, vdso_final, vdso_was)) {
+  bool MoveVdsoEarly() {
+    vdso_was_ = state_.vdso_block;
+    if (vdso_final_.start == vdso_was_.start || OverlapsAnyMapping(state_.maps, vdso_final_, vdso_was_)) return true;
     VdsoBlock block;
-    block.count = state.vdso_vma_count;
-    block.start = vdso_was.start;
-    for (size_t i = 0; i < block.count; ++i) block.vmas[i] = state.vdso_vmas[i];
+    block.count = state_.vdso_vma_count;
+    block.start = vdso_was_.start;
+    for (size_t i = 0; i < block.count; ++i) block.vmas[i] = state_.vdso_vmas[i];
     // mremap cannot move a mapping onto itself: a move by less than the block's size goes
     // through a free range first.
-    uint64_t from = vdso_was.start;
+    uint64_t from = vdso_was_.start;
     bool moved = true;
-    if (vdso_final.Overlaps(vdso_was)) {
-      const uint64_t aside = alloc.Next(vdso_was.size());
+    if (vdso_final_.Overlaps(vdso_was_)) {
+      const uint64_t aside = alloc_.Next(vdso_was_.size());
       moved = MoveVdso(block, from, aside);
       if (moved) from = aside;
     }
-    if (moved) moved = MoveVdso(block, from, vdso_final.start);
+    if (moved) moved = MoveVdso(block, from, vdso_final_.start);
     if (!moved) {
-      (void)MoveVdso(block, from, vdso_was.start);  // back from where it got to, if it did
-      return error.Fail(ENOMEM, "cannot move the vDSO");
+      (void)MoveVdso(block, from, vdso_was_.start);  // back from where it got to, if it did
+      return error_.Fail(ENOMEM, "cannot move the vDSO");
     }
-    rollback.vdso = block;
-    rollback.vdso_now = vdso_final.start;
-    const uint64_t delta = vdso_final.start - vdso_was.start;
-    for (size_t i = 0; i < state.vdso_vma_count; ++i) {
-      state.vdso_vmas[i].start += delta;
-      state.vdso_vmas[i].end += delta;
+    rollback_.vdso = block;
+    rollback_.vdso_now = vdso_final_.start;
+    const uint64_t delta = vdso_final_.start - vdso_was_.start;
+    for (size_t i = 0; i < state_.vdso_vma_count; ++i) {
+      state_.vdso_vmas[i].start += delta;
+      state_.vdso_vmas[i].end += delta;
     }
-    state.vdso_block = vdso_final;
+    state_.vdso_block = vdso_final_;
+    return true;
   }
-  size_t runs = 0;
-  for (size_t i = 0; i < 2; ++i) {
-    Image* image = images[i];
-    if (!image) continue;
-    const Range& r = image->final_range;
-    if (r.Overlaps({image_low - kStackExpand, space.stack_top})) {
-      return error.Fail(ENOMEM, "the image would overlap the stack (", crt::Hex{r.start}, '-', crt::Hex{r.end}, ')');
-    }
+
+  // Each image in place if its place is free now, else aside, to be moved by the hand-off.
+  bool MapImages() {
     // (The maps text predates a vDSO move: where the vDSO was is free now.)
-    const Range moved_away = state.vdso_block.start != vdso_was.start ? vdso_was : Range{};
-    image->temporary = OverlapsAnyMapping(state.maps, r, moved_away) || r.Overlaps(state.vdso_block);
-    const uint64_t at = image->temporary ? alloc.Next(r.size()) : r.start;
-    if (!MapImage(image->file->fd, image->file->elf, at, Placement::kExact, &image->mapped, error)) {
+    const Range moved_away = state_.vdso_block.start != vdso_was_.start ? vdso_was_ : Range{};
+    for (Image* image : images()) {
+      const Range& r = image->final_range;
+      image->temporary = OverlapsAnyMapping(state_.maps, r, moved_away) || r.Overlaps(state_.vdso_block);
+      const uint64_t at = image->temporary ? alloc_.Next(r.size()) : r.start;
+      if (!MapImage(image->file->fd, image->file->elf, at, Placement::kExact, &image->mapped, error_)) return false;
+      rollback_.images[image == &main_ ? 0 : 1] = image;
+      if (image->temporary) ForEachMappedRun(image->mapped, [&](uint64_t, uint64_t) { ++temporary_runs_; });
+    }
+    // The interpreter's descriptor is not needed once it is mapped; the program's is, for exe_fd.
+    if (has_interp_) {
+      (void)crt::sys::Close(g_interp.fd);
+      rollback_.own_fds[1] = -1;
+    }
+    return true;
+  }
+
+  // The hand-off area and its table: everything the exec does past the point of no return.
+  bool WriteHandoff() {
+    const AddressSpace& space = state_.space;
+    const uint64_t vdso_aside = vdso_final_.Overlaps(state_.vdso_block) ? alloc_.Next(state_.vdso_block.size()) : 0;
+    const size_t max_ops = 96 + temporary_runs_ + 2 * state_.vdso_vma_count + (options_.fresh_process ? 0 : 1024);
+    const uint64_t image_bytes = space.stack_top - image_low_;
+    const size_t payload = image_bytes + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
+                           6 * 16;  // + the alignment of each piece
+    // Just above mmap_base, with a page of gap (so that it does not look like part of the image
+    // below): the program's top-down mmaps never go there, and its stack stays far above (the
+    // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
+    if (!handoff_.Create(max_ops, payload, space.mmap_base + kPageSize, error_)) return false;
+    rollback_.handoff = &handoff_;
+    const Range area{handoff_.start(), handoff_.start() + handoff_.size()};
+    bool clash = area.Overlaps(vdso_final_);
+    for (const Image* image : images()) clash |= area.Overlaps(image->final_range);
+    if (clash) return error_.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
+
+    auto* stack_copy = static_cast<std::byte*>(handoff_.Payload(image_bytes));
+    BuildStackImage(stack_request_, std::span(stack_copy, image_bytes), &stack_);
+    // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
+    // RLIMIT_STACK (spec A13).
+    stack_size_ = space.stack_top - PageStart(stack_.arg_start) + kStackExpand;
+    if (stack_size_ > PageStart(state_.rlimit_stack)) stack_size_ = PageStart(state_.rlimit_stack);
+    if (stack_size_ < image_bytes) stack_size_ = image_bytes;
+    const uint64_t stack_low = space.stack_top - stack_size_;
+
+    PrctlMmMap* mm = nullptr;
+    PrctlMmMap* mm_without_exe = nullptr;
+    if (!DescribeMm(&mm, &mm_without_exe)) return false;
+
+    // 1. Everything but what stays: the stack, the vDSO, the hand-off area and the images.
+    arch::AddResetOps(handoff_);
+    Range keep[5];
+    size_t nkeep = 0;
+    keep[nkeep++] = {stack_low, space.stack_top};
+    if (state_.vdso_block.size()) keep[nkeep++] = state_.vdso_block;
+    keep[nkeep++] = area;
+    for (const Image* image : images()) keep[nkeep++] = {image->mapped.start, image->mapped.start + image->mapped.size};
+    AddUnmapAllBut(keep, nkeep);
+    // 2. The vDSO block, if it did not move early, keeping its pieces' relative places.
+    if (vdso_final_.start != state_.vdso_block.start) {
+      if (vdso_aside) {
+        AddVdsoMove(state_.vdso_block.start, vdso_aside);
+        AddVdsoMove(vdso_aside, vdso_final_.start);
+      } else {
+        AddVdsoMove(state_.vdso_block.start, vdso_final_.start);
+      }
+    }
+    // 3. Images mapped aside, into place.
+    for (const Image* image : images()) {
+      if (!image->temporary) continue;
+      ForEachMappedRun(image->mapped, [&](uint64_t offset, uint64_t length) {
+        handoff_.Syscall(SYS_mremap, image->mapped.start + offset, length, length, MREMAP_MAYMOVE | MREMAP_FIXED,
+                         image->final_range.start + offset);
+      });
+    }
+    // 4. The stack: its size as the kernel's, the old frames below the image zeroed, the image.
+    if (stack_low < state_.stack.start) {
+      handoff_.Copy(stack_low, handoff_.Payload(16), 1);  // a write grows [stack] down to its size
+    }
+    if (image_low_ > stack_low) {
+      handoff_.Syscall(SYS_madvise, stack_low, image_low_ - stack_low, MADV_DONTNEED, 0, 0, 0, Handoff::kMayFail);
+    }
+    handoff_.Copy(image_low_, stack_copy, image_bytes);
+    // 5. /proc/self/{exe,stat,cmdline,environ,auxv}: exe_fd needs a capability; without one, the
+    // rest alone (spec G2, G4).
+    handoff_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm), sizeof *mm, 0, 0,
+                     Handoff::kMayFail | Handoff::kSkipNextIfOk);
+    handoff_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm_without_exe), sizeof *mm, 0);
+    // 6. Descriptors, signals, and the rest of what execve resets (spec E1-E12).
+    if (!AddResets()) return false;
+    if (g_main.elf.exec_stack) {
+      handoff_.Syscall(SYS_mprotect, stack_low, stack_size_, PROT_READ | PROT_WRITE | PROT_EXEC);
+    }
+    return true;
+  }
+
+  // What the kernel keeps in /proc/self/{stat,cmdline,environ,auxv} (spec C14, G2), checked as
+  // PR_SET_MM_MAP will check it, with exe_fd and without.
+  bool DescribeMm(PrctlMmMap** with_exe, PrctlMmMap** without_exe) {
+    auto* mm = static_cast<PrctlMmMap*>(handoff_.Payload(sizeof(PrctlMmMap)));
+    const uint64_t bias = main_.final_bias;
+    *mm = PrctlMmMap{facts_.start_code + bias, facts_.end_code + bias, facts_.start_data + bias,
+                     facts_.end_data + bias, 0, 0, stack_.sp, stack_.arg_start, stack_.arg_end, stack_.env_start,
+                     stack_.env_end, stack_.auxv, static_cast<uint32_t>(stack_.auxv_bytes),
+                     static_cast<uint32_t>(g_main.fd)};
+    mm->start_brk = mm->brk = StartBrk(g_main.elf, facts_.brk + bias, has_interp_, state_.space, random_.brk);
+    // An image below the lowest address PR_SET_MM_MAP takes (root may map page 0, spec C3/H4):
+    // the fields only show in /proc/self/stat; raise them to it (README: known differences).
+    for (uint64_t* f : {&mm->start_code, &mm->end_code, &mm->start_data, &mm->end_data}) {
+      if (*f < kMinMmAddress) *f = kMinMmAddress;
+    }
+    if (mm->end_code <= mm->start_code) mm->end_code = mm->start_code + 1;
+    if (!CheckMmMap(*mm, state_.rlimit_data, error_)) return false;
+    auto* without = static_cast<PrctlMmMap*>(handoff_.Payload(sizeof(PrctlMmMap)));
+    *without = *mm;
+    without->exe_fd = static_cast<uint32_t>(-1);
+    *with_exe = mm;
+    *without_exe = without;
+    return true;
+  }
+
+  // munmap of everything in the user address space outside `keep` (in a few calls: munmap takes
+  // ranges with any number of mappings and holes in them).
+  void AddUnmapAllBut(Range* keep, size_t n) {
+    for (size_t i = 0; i < n; ++i) {  // sort by start
+      for (size_t j = i + 1; j < n; ++j) {
+        if (keep[j].start < keep[i].start) {
+          const Range t = keep[i];
+          keep[i] = keep[j];
+          keep[j] = t;
+        }
+      }
+    }
+    uint64_t from = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (keep[i].start > from) handoff_.Syscall(SYS_munmap, from, keep[i].start - from);
+      if (keep[i].end > from) from = keep[i].end;
+    }
+    if (from < arch::kTaskSize) handoff_.Syscall(SYS_munmap, from, arch::kTaskSize - from);
+  }
+
+  void AddVdsoMove(uint64_t from, uint64_t to) {
+    for (size_t i = 0; i < state_.vdso_vma_count; ++i) {
+      const Range& v = state_.vdso_vmas[i];
+      const uint64_t at = v.start - state_.vdso_block.start;
+      handoff_.Syscall(SYS_mremap, from + at, v.size(), v.size(), MREMAP_MAYMOVE | MREMAP_FIXED, to + at);
+    }
+  }
+
+  bool AddResets() {
+    if (options_.fresh_process) {
+      // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own.
+      for (int fd : rollback_.own_fds) {
+        if (fd >= 0) handoff_.Syscall(SYS_close, fd);
+      }
+    } else {
+      if (!AddCloseOnExecOps(handoff_, error_)) return false;
+      auto* dfl = static_cast<crt::KernelSigaction*>(handoff_.Payload(sizeof(crt::KernelSigaction)));
+      auto* ign = static_cast<crt::KernelSigaction*>(handoff_.Payload(sizeof(crt::KernelSigaction)));
+      ign->handler = reinterpret_cast<void*>(kSigIgn);
+      AddSignalResetOps(handoff_, dfl, ign);
+      AddTimerDeleteOps(handoff_);
+      handoff_.Syscall(SYS_set_robust_list, 0, 24);
+      handoff_.Syscall(SYS_set_tid_address, 0);
+      handoff_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0);
+      handoff_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1);
+    }
+    auto* name = static_cast<char*>(handoff_.Payload(16));
+    memcpy(name, comm_.data(), comm_.size() < 15 ? comm_.size() : 15);
+    handoff_.Syscall(SYS_prctl, PR_SET_NAME, reinterpret_cast<uint64_t>(name));
+    if (state_.personality & READ_IMPLIES_EXEC) {
+      handoff_.Syscall(SYS_personality, state_.personality & ~READ_IMPLIES_EXEC);
+    }
+    return true;
+  }
+
+  bool Enter() {
+    // rseq: the host's registration points into memory that is about to go (spec E9).
+    if (!options_.fresh_process && &__rseq_size != nullptr && __rseq_size != 0) {
+      const uint64_t area = reinterpret_cast<uint64_t>(crt::arch::ThreadPointer()) + __rseq_offset;
+      if (crt::Syscall(SYS_rseq, area, kRseqAreaSize, kRseqFlagUnregister, kRseqSig) == 0) rollback_.rseq_area = area;
+    }
+    // All signals blocked from here; the entry frame restores the caller's mask (spec E2).
+    uint64_t all = ~uint64_t{0}, old_mask = 0;
+    (void)crt::sys::RtSigprocmask(SIG_SETMASK, &all, &old_mask);
+    const ElfFile& entry_elf = has_interp_ ? g_interp.elf : g_main.elf;
+    const uint64_t entry = entry_elf.ehdr.e_entry + (has_interp_ ? interp_.final_bias : main_.final_bias);
+    if (!handoff_.Seal(entry, stack_.sp, old_mask, error_)) {
+      (void)crt::sys::RtSigprocmask(SIG_SETMASK, &old_mask, nullptr);
       return false;
     }
-    rollback.images[i] = image;
-    if (image->temporary) ForEachMappedRun(image->mapped, [&](uint64_t, uint64_t) { ++runs; });
-  }
-  // The interpreter's descriptor is not needed once it is mapped; the program's is, for exe_fd.
-  if (has_interp) {
-    (void)crt::sys::Close(g_interp.fd);
-    rollback.own_fds[1] = -1;
+    // -- The point of no return. --
+    handoff_.Enter();
   }
 
-  // A free range to move the vDSO through when it moves by less than its own size.
-  const uint64_t vdso_aside = vdso_final.Overlaps(state.vdso_block) ? alloc.Next(state.vdso_block.size()) : 0;
-
-  // The hand-off area, with room for every op and for the stack image.
-  const size_t max_ops = 96 + runs + 2 * state.vdso_vma_count + (options.fresh_process ? 0 : 1024);
-  const size_t payload = (space.stack_top - image_low) + 16 + 2 * sizeof(PrctlMmMap) +
-                         2 * sizeof(crt::KernelSigaction) + 32 + 6 * 16;  // + alignment of each
-  Handoff handoff;
-  // Just above mmap_base: the new program's top-down mmaps never go there, and its stack stays
-  // far above (the kernel keeps at least RLIMIT_STACK and a guard gap free below the stack).
-  // A page of gap keeps it from looking like part of the image just below mmap_base.
-  if (!handoff.Create(max_ops, payload, space.mmap_base + kPageSize, error)) return false;
-  {
-    const Range area{handoff.start(), handoff.start() + handoff.size()};
-    bool clash = area.Overlaps(main_image.final_range) || area.Overlaps(vdso_final);
-    if (has_interp) clash |= area.Overlaps(interp_image.final_range);
-    if (clash) return error.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
-  }
-  rollback.handoff = &handoff;
-
-  auto* stack_copy = static_cast<std::byte*>(handoff.Payload(space.stack_top - image_low));
-  StackImage stack;
-  BuildStackImage(sreq, std::span(stack_copy, space.stack_top - image_low), &stack);
-  // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
-  // RLIMIT_STACK (spec A13).
-  uint64_t stack_size = space.stack_top - PageStart(stack.arg_start) + kStackExpand;
-  if (stack_size > PageStart(state.rlimit_stack)) stack_size = PageStart(state.rlimit_stack);
-  if (stack_size < space.stack_top - image_low) stack_size = space.stack_top - image_low;
-  const uint64_t stack_low = space.stack_top - stack_size;
-
-  // What the kernel keeps in /proc/self/{stat,cmdline,environ,auxv} (spec C14, G2).
-  auto* mm = static_cast<PrctlMmMap*>(handoff.Payload(sizeof(PrctlMmMap)));
-  const uint64_t bias = main_image.final_bias;
-  *mm = PrctlMmMap{facts.start_code + bias, facts.end_code + bias, facts.start_data + bias, facts.end_data + bias,
-                   0, 0, stack.sp, stack.arg_start, stack.arg_end, stack.env_start, stack.env_end,
-                   stack.auxv, static_cast<uint32_t>(stack.auxv_bytes), static_cast<uint32_t>(g_main.fd)};
-  mm->start_brk = mm->brk = StartBrk(elf, facts.brk + bias, has_interp, space, random.brk);
-  // An image below the lowest address PR_SET_MM_MAP takes (root may map page 0, spec C3/H4): the
-  // fields only show in /proc/self/stat; raise them to that address (README: known differences).
-  for (uint64_t* f : {&mm->start_code, &mm->end_code, &mm->start_data, &mm->end_data}) {
-    if (*f < kMinMmAddress) *f = kMinMmAddress;
-  }
-  if (mm->end_code <= mm->start_code) mm->end_code = mm->start_code + 1;
-  if (!CheckMmMap(*mm, state.rlimit_data, error)) return false;
-  auto* mm_without_exe = static_cast<PrctlMmMap*>(handoff.Payload(sizeof(PrctlMmMap)));
-  *mm_without_exe = *mm;
-  mm_without_exe->exe_fd = static_cast<uint32_t>(-1);
-
-  // 1. Everything but what stays: the stack, the vDSO, the hand-off area and the images.
-  Range keep[6];
-  size_t nkeep = 0;
-  keep[nkeep++] = {stack_low, space.stack_top};
-  if (state.vdso_block.size()) keep[nkeep++] = state.vdso_block;
-  keep[nkeep++] = {handoff.start(), handoff.start() + handoff.size()};
-  for (Image* image : images) {
-    if (image) keep[nkeep++] = {image->mapped.start, image->mapped.start + image->mapped.size};
-  }
-  for (size_t i = 0; i < nkeep; ++i) {  // sort by start
-    for (size_t j = i + 1; j < nkeep; ++j) {
-      if (keep[j].start < keep[i].start) {
-        const Range t = keep[i];
-        keep[i] = keep[j];
-        keep[j] = t;
-      }
-    }
-  }
-  arch::AddResetOps(handoff);
-  uint64_t from = 0;
-  for (size_t i = 0; i < nkeep; ++i) {
-    if (keep[i].start > from) handoff.Syscall(SYS_munmap, from, keep[i].start - from);
-    if (keep[i].end > from) from = keep[i].end;
-  }
-  if (from < arch::kTaskSize) handoff.Syscall(SYS_munmap, from, arch::kTaskSize - from);
-
-  // 2. The vDSO block to where the kernel would have put it, keeping its pieces' relative places.
-  // mremap cannot move a mapping onto itself: a move by less than the block's size goes through a
-  // free range first.
-  if (vdso_final.start != state.vdso_block.start) {
-    auto move_block = [&](uint64_t from, uint64_t to) {
-      for (size_t i = 0; i < state.vdso_vma_count; ++i) {
-        const Range& v = state.vdso_vmas[i];
-        handoff.Syscall(SYS_mremap, v.start - state.vdso_block.start + from, v.size(), v.size(),
-                        MREMAP_MAYMOVE | MREMAP_FIXED, v.start - state.vdso_block.start + to);
-      }
-    };
-    if (vdso_final.Overlaps(state.vdso_block)) {
-      const uint64_t aside = vdso_aside;
-      move_block(state.vdso_block.start, aside);
-      move_block(aside, vdso_final.start);
-    } else {
-      move_block(state.vdso_block.start, vdso_final.start);
-    }
-  }
-  // 3. Images mapped elsewhere, into place.
-  for (Image* image : images) {
-    if (!image || !image->temporary) continue;
-    ForEachMappedRun(image->mapped, [&](uint64_t offset, uint64_t length) {
-      handoff.Syscall(SYS_mremap, image->mapped.start + offset, length, length, MREMAP_MAYMOVE | MREMAP_FIXED,
-                      image->final_range.start + offset);
-    });
-  }
-  // 4. The stack: the old one's pages below the image zeroed, its size as the kernel's, the image.
-  if (stack_low < state.stack.start) {
-    const void* zero = handoff.Payload(16);
-    handoff.Copy(stack_low, zero, 1);  // grows [stack] down to its initial size
-  }
-  if (image_low > stack_low) {
-    handoff.Syscall(SYS_madvise, stack_low, image_low - stack_low, MADV_DONTNEED, 0, 0, 0, Handoff::kMayFail);
-  }
-  handoff.Copy(image_low, stack_copy, space.stack_top - image_low);
-  // 5. /proc/self/{exe,stat,cmdline,environ,auxv}: exe_fd needs a capability; without one, the
-  // rest alone (spec G2, G4).
-  handoff.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm), sizeof *mm, 0, 0,
-                  Handoff::kMayFail | Handoff::kSkipNextIfOk);
-  handoff.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm_without_exe), sizeof *mm, 0);
-  // 6. Descriptors, signals, and the rest of what execve resets (spec E1-E12).
-  if (options.fresh_process) {
-    for (int fd : rollback.own_fds) {
-      if (fd >= 0) handoff.Syscall(SYS_close, fd);
-    }
-  } else {
-    if (!AddCloseOnExecOps(handoff, error)) return false;
-    auto* dfl = static_cast<crt::KernelSigaction*>(handoff.Payload(sizeof(crt::KernelSigaction)));
-    auto* ign = static_cast<crt::KernelSigaction*>(handoff.Payload(sizeof(crt::KernelSigaction)));
-    ign->handler = reinterpret_cast<void*>(kSigIgn);
-    AddSignalResetOps(handoff, dfl, ign);
-    AddTimerDeleteOps(handoff);
-    handoff.Syscall(SYS_set_robust_list, 0, 24);
-    handoff.Syscall(SYS_set_tid_address, 0);
-    handoff.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0);
-    handoff.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1);
-  }
-  auto* name = static_cast<char*>(handoff.Payload(16));
-  memcpy(name, comm.data(), comm.size() < 15 ? comm.size() : 15);
-  handoff.Syscall(SYS_prctl, PR_SET_NAME, reinterpret_cast<uint64_t>(name));
-  if (state.personality & READ_IMPLIES_EXEC) handoff.Syscall(SYS_personality, state.personality & ~READ_IMPLIES_EXEC);
-  if (elf.exec_stack) {
-    handoff.Syscall(SYS_mprotect, stack_low, stack_size, PROT_READ | PROT_WRITE | PROT_EXEC);
+  std::span<Image* const> images() {
+    images_[0] = &main_;
+    images_[1] = &interp_;
+    return {images_, has_interp_ ? 2u : 1u};
   }
 
-  // rseq: the host's registration points into memory that is about to go (spec E9).
-  if (!options.fresh_process && &__rseq_size != nullptr && __rseq_size != 0) {
-    const uint64_t area = reinterpret_cast<uint64_t>(crt::arch::ThreadPointer()) + __rseq_offset;
-    if (crt::Syscall(SYS_rseq, area, kRseqAreaSize, kRseqFlagUnregister, kRseqSig) == 0) rollback.rseq_area = area;
-  }
+  const Source src_;
+  const char* const* const argv_;
+  const char* const* const envp_;
+  const Options& options_;
+  Error& error_;
+  Rollback rollback_;
 
-  // All signals blocked from here; the entry frame restores the caller's mask (spec E2).
-  uint64_t all = ~uint64_t{0}, old_mask = 0;
-  (void)crt::sys::RtSigprocmask(SIG_SETMASK, &all, &old_mask);
-  const uint64_t entry = entry_elf.ehdr.e_entry + entry_bias;
-  if (!handoff.Seal(entry, stack.sp, old_mask, error)) {
-    (void)crt::sys::RtSigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    return false;
-  }
-  // -- The point of no return. --
-  handoff.Enter();
+  ArgvHead head_;
+  std::span<const char* const> argv_tail_;
+  std::string_view execfn_, comm_;
+  char fd_name_[32] = {};
+  char link_[256] = {};
+  bool has_interp_ = false;
+
+  ProcessState state_;
+  struct {
+    unsigned char at_random[16];
+    uint64_t pie, brk, pad;
+  } random_{};
+  Image main_{&g_main, {}, 0, false, {}};
+  Image interp_{&g_interp, {}, 0, false, {}};
+  Image* images_[2] = {};
+  ImageFacts facts_;
+  Range vdso_final_, vdso_was_;
+  crt::AuxEntry auxv_[kMaxAuxv];
+  StackRequest stack_request_;
+  uint64_t image_low_ = 0;
+  Allocator alloc_;
+  size_t temporary_runs_ = 0;
+
+  Handoff handoff_;
+  StackImage stack_;
+  uint64_t stack_size_ = 0;
+};
+
+bool Run(const Source& src, const char* const argv_in[], const char* const envp_in[], const Options& options,
+         Error& error) {
+  static const char* const kEmpty[] = {nullptr};
+  Exec exec(src, argv_in ? argv_in : kEmpty, envp_in ? envp_in : kEmpty, options, error);
+  return exec.Run();
 }
 
 int Finish(int code, const Error& error, ulexec_error* out) {
