@@ -72,21 +72,16 @@ void BuildStackImage(const StackRequest& r, std::span<std::byte> below_top, Stac
   uint64_t slot = s.sp;
   put_word(slot, l.argc);
   slot += 8;
-  ForEachArg(r, [&](const char* a) {
-    const size_t n = strlen(a) + 1;
-    memcpy(at(cursor), a, n);
+  auto put_string = [&](const char* str) {
+    const size_t n = strlen(str) + 1;
+    memcpy(at(cursor), str, n);
     put_word(slot, cursor);
     slot += 8;
     cursor += n;
-  });
+  };
+  ForEachArg(r, put_string);
   slot += 8;  // argv NULL
-  for (const char* e : r.envp) {
-    const size_t n = strlen(e) + 1;
-    memcpy(at(cursor), e, n);
-    put_word(slot, cursor);
-    slot += 8;
-    cursor += n;
-  }
+  for (const char* e : r.envp) put_string(e);
   slot += 8;  // envp NULL
   memcpy(at(s.execfn), r.execfn.data(), r.execfn.size());
   memcpy(at(s.platform), r.platform.data(), r.platform.size());
