@@ -20,12 +20,14 @@ extern "C" [[noreturn]] void abort() { Die("abort()"); }
 
 namespace std {
 
-[[noreturn]] void __throw_out_of_range_fmt(const char*, ...) { Die("std::out_of_range"); }
-[[noreturn]] void __throw_out_of_range(const char*) { Die("std::out_of_range"); }
-[[noreturn]] void __throw_length_error(const char*) { Die("std::length_error"); }
-[[noreturn]] void __throw_logic_error(const char*) { Die("std::logic_error"); }
-[[noreturn]] void __throw_invalid_argument(const char*) { Die("std::invalid_argument"); }
-[[noreturn]] void __throw_bad_alloc() { Die("std::bad_alloc"); }
-[[noreturn]] void __throw_bad_array_new_length() { Die("std::bad_array_new_length"); }
+// libstdc++ declares these with __attribute__((__noreturn__)) (bits/functexcept.h); clang
+// accepts [[noreturn]] only on a first declaration, so the definitions use the GNU form too.
+__attribute__((noreturn)) void __throw_out_of_range_fmt(const char*, ...) { Die("std::out_of_range"); }
+__attribute__((noreturn)) void __throw_out_of_range(const char*) { Die("std::out_of_range"); }
+__attribute__((noreturn)) void __throw_length_error(const char*) { Die("std::length_error"); }
+__attribute__((noreturn)) void __throw_logic_error(const char*) { Die("std::logic_error"); }
+__attribute__((noreturn)) void __throw_invalid_argument(const char*) { Die("std::invalid_argument"); }
+__attribute__((noreturn)) void __throw_bad_alloc() { Die("std::bad_alloc"); }
+__attribute__((noreturn)) void __throw_bad_array_new_length() { Die("std::bad_array_new_length"); }
 
 }  // namespace std

@@ -52,6 +52,7 @@ void RelocateSelf(const Elf64_Phdr* phdr, size_t phnum, uintptr_t base) {
     if (d->d_tag == DT_RELA) rela = d->d_un.d_ptr;
     if (d->d_tag == DT_RELASZ) rela_size = d->d_un.d_val;
   }
+  if (rela == 0) return;  // no DT_RELA: nothing to relocate, whatever DT_RELASZ says
   const auto* r = reinterpret_cast<const Elf64_Rela*>(base + rela);
   for (size_t i = 0; i < rela_size / sizeof(Elf64_Rela); ++i) {
     if (ELF64_R_TYPE(r[i].r_info) == R_X86_64_RELATIVE) {
@@ -63,10 +64,10 @@ void RelocateSelf(const Elf64_Phdr* phdr, size_t phnum, uintptr_t base) {
 // Runs with the canary in place. noinline keeps its frame (and anything the compiler might hoist
 // that uses the thread pointer) out of __crt_start_c (musl __libc_start_main does the same).
 [[noreturn, gnu::noinline]] void RunMain(const Process& p) {
-  for (auto* f = __preinit_array_start; f != __preinit_array_end; ++f) (*f)(p.argc, p.argv, p.envp);
-  for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)(p.argc, p.argv, p.envp);
+  for (const auto* f = __preinit_array_start; f != __preinit_array_end; ++f) (*f)(p.argc, p.argv, p.envp);
+  for (const auto* f = __init_array_start; f != __init_array_end; ++f) (*f)(p.argc, p.argv, p.envp);
   const int status = main(p.argc, p.argv, p.envp);
-  for (auto* f = __fini_array_end; f != __fini_array_start;) (*--f)();
+  for (const auto* f = __fini_array_end; f != __fini_array_start;) (*--f)();
   sys::ExitGroup(status);
 }
 

@@ -11,7 +11,7 @@
 namespace ulexec {
 
 struct Error : ulexec_error {
-  Error() : ulexec_error{0, {}} {}
+  Error() : ulexec_error() {}  // code 0, text all zeros
 
   std::string_view detail() const { return std::string_view(text); }
 

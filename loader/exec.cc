@@ -45,7 +45,7 @@ extern const unsigned int __rseq_size __attribute__((weak));
 namespace ulexec {
 namespace {
 
-constexpr uint64_t kStackExpand = 128 * 1024;  // the kernel's initial stack below the strings
+constexpr uint64_t kStackExpand = 131072;      // 128 KiB: the kernel's initial stack below the strings
 constexpr uint64_t kMaxArgStrlen = 131072;     // MAX_ARG_STRLEN
 constexpr uint64_t kGap = 16 * kPageSize;      // between our temporary mappings and the rest
 constexpr uint32_t kRseqSig = 0x53053053;
@@ -219,7 +219,7 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
 bool CheckSingleThreaded(Error& error) {
   auto dir = crt::sys::Open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!dir) return error.Fail(dir.error(), "cannot open /proc/self/task: ", crt::ErrnoMessage(dir.error()));
-  alignas(8) char buf[4096];
+  alignas(8) char buf[4096] = {};  // zeroed: clang-tidy's analyzer does not see getdents64 fill it
   size_t threads = 0;
   for (;;) {
     auto r = crt::sys::Getdents64(dir.value(), buf, sizeof buf);
@@ -243,7 +243,7 @@ bool CheckSingleThreaded(Error& error) {
 bool AddCloseOnExecOps(Handoff& handoff, Error& error) {
   auto dir = crt::sys::Open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!dir) return error.Fail(dir.error(), "cannot open /proc/self/fd: ", crt::ErrnoMessage(dir.error()));
-  alignas(8) char buf[4096];
+  alignas(8) char buf[4096] = {};  // zeroed: clang-tidy's analyzer does not see getdents64 fill it
   for (;;) {
     auto r = crt::sys::Getdents64(dir.value(), buf, sizeof buf);
     if (!r || r.value() == 0) break;
@@ -291,7 +291,7 @@ void AddSignalResetOps(Handoff& handoff, const crt::KernelSigaction* clean_defau
                        const crt::KernelSigaction* clean_ignore) {
   for (int sig = 1; sig <= 64; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    crt::KernelSigaction old;
+    crt::KernelSigaction old{};
     if (!crt::sys::RtSigaction(sig, nullptr, &old)) continue;
     const bool clean = old.flags == 0 && old.mask == 0 && old.restorer == nullptr;
     const auto handler = reinterpret_cast<uintptr_t>(old.handler);
@@ -579,7 +579,7 @@ class Exec {
     const size_t max_ops = 96 + temporary_runs_ + 2 * state_.vdso_vma_count + (options_.fresh_process ? 0 : 1024);
     const uint64_t image_bytes = space.stack_top - image_low_;
     const size_t payload = image_bytes + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
-                           6 * 16;  // + the alignment of each piece
+                           6 * size_t{16};  // + the alignment of each piece
     // Just above mmap_base, with a page of gap (so that it does not look like part of the image
     // below): the program's top-down mmaps never go there, and its stack stays far above (the
     // kernel keeps RLIMIT_STACK and a guard gap free below the stack).

@@ -7,6 +7,7 @@
 namespace ulexec {
 namespace {
 
+constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kStackGuardGap = 256 * kPageSize;  // stack_guard_gap, 1 MiB
@@ -51,7 +52,7 @@ uint64_t StartBrk(const ElfFile& main, uint64_t image_brk_end, bool has_interp, 
 uint64_t ArgumentSpaceLimit(uint64_t rlimit_stack_cur) {
   const uint64_t quarter = rlimit_stack_cur / 4;
   uint64_t limit = quarter < 6 * kMiB ? quarter : 6 * kMiB;
-  if (limit < 128 * 1024) limit = 128 * 1024;
+  if (limit < 128 * kKiB) limit = 128 * kKiB;
   return limit;
 }
 

@@ -95,7 +95,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
     }
   }
 
-  struct rlimit lim;
+  struct rlimit lim{};
   if (auto r = crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_stack = lim.rlim_cur;
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");

@@ -35,8 +35,8 @@ bool ReadExactly(int fd, void* buf, size_t n, uint64_t offset, Error& error) {
 const char* WhyNotExecutable(int dirfd, const char* path) {
   auto p = crt::sys::Openat(dirfd, path, O_PATH | O_CLOEXEC);
   if (!p) return "a directory on the path cannot be searched";
-  struct stat st;
-  struct statfs fs;
+  struct stat st{};
+  struct statfs fs{};
   const char* why = "it has no execute permission for this user";
   if (!crt::sys::Fstat(p.value(), &st)) {
     why = "it cannot be examined";
@@ -84,7 +84,7 @@ bool ReadHead(int fd, ProgramFile* file, Error& error) {
   // Recorded first, so that a caller that closes file->fd on failure does not leak it (a
   // directory named by PT_INTERP was left open in the caller: spec H, "nothing is lost").
   file->fd = fd;
-  struct stat st;
+  struct stat st{};
   if (auto r = crt::sys::Fstat(fd, &st); !r) {
     return error.Fail(r.error(), "cannot stat the file: ", crt::ErrnoMessage(r.error()));
   }

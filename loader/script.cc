@@ -10,7 +10,7 @@ namespace {
 bool Blank(char c) { return c == ' ' || c == '\t'; }
 
 // First non-blank in [first, last], or nullptr.
-char* NextNonBlank(char* first, char* last) {
+char* NextNonBlank(char* first, const char* last) {
   for (; first <= last; ++first) {
     if (!Blank(*first)) return first;
   }
@@ -18,7 +18,7 @@ char* NextNonBlank(char* first, char* last) {
 }
 
 // First blank or NUL in [first, last], or nullptr.
-char* NextTerminator(char* first, char* last) {
+char* NextTerminator(char* first, const char* last) {
   for (; first <= last; ++first) {
     if (Blank(*first) || *first == '\0') return first;
   }

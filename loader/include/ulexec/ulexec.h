@@ -53,10 +53,10 @@ struct Options {
 
 /* Same contracts as the C functions. */
 int ExecPath(const char* path, const char* const argv[], const char* const envp[], const Options& options,
-             ulexec_error* error);
-int ExecFd(int fd, const char* const argv[], const char* const envp[], const Options& options, ulexec_error* error);
+             ulexec_error* out);
+int ExecFd(int fd, const char* const argv[], const char* const envp[], const Options& options, ulexec_error* out);
 int ExecMemory(const void* image, size_t size, const char* const argv[], const char* const envp[],
-               const Options& options, ulexec_error* error);
+               const Options& options, ulexec_error* out);
 
 }  // namespace ulexec
 #endif
