@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 // glibc's rseq registration (2.35+); absent (null) in programs without glibc.
@@ -159,42 +160,73 @@ struct VdsoBlock {
   uint64_t start = 0;
 };
 
-// Moves the vDSO block from `from` to `to` (blocks that do not overlap) now.
+// Moves the vDSO block from `from` to `to` (blocks that do not overlap) now. On failure the
+// pieces already moved go back, so the block is whole at `from` again.
 bool MoveVdso(const VdsoBlock& block, uint64_t from, uint64_t to) {
-  for (size_t i = 0; i < block.count; ++i) {
+  auto move = [&](size_t i, uint64_t a, uint64_t b) {
     const Range& v = block.vmas[i];
     const uint64_t at = v.start - block.start;
-    if (!crt::sys::Mremap(reinterpret_cast<void*>(from + at), v.size(), v.size(), MREMAP_MAYMOVE | MREMAP_FIXED,
-                          reinterpret_cast<void*>(to + at))) {
+    return crt::sys::Mremap(reinterpret_cast<void*>(a + at), v.size(), v.size(), MREMAP_MAYMOVE | MREMAP_FIXED,
+                            reinterpret_cast<void*>(b + at))
+        .ok();
+  };
+  for (size_t i = 0; i < block.count; ++i) {
+    if (!move(i, from, to)) {
+      while (i-- > 0) (void)move(i, to, from);
       return false;
     }
   }
   return true;
 }
 
+// Undoes whatever was done before the point of no return; the hand-off never returns, so on
+// success none of this runs.
 struct Rollback {
   Image* images[2] = {};
   Handoff* handoff = nullptr;
   int own_fds[3] = {-1, -1, -1};
   uint64_t rseq_area = 0;
-  VdsoBlock vdso;  // moved early from vdso.start to vdso_now, when vdso_now != 0
+  VdsoBlock vdso;          // moved early from vdso.start to vdso_now (through vdso_aside, if set)
   uint64_t vdso_now = 0;
+  uint64_t vdso_aside = 0;
+  bool personality_changed = false;
+  unsigned long personality = 0;
+  bool mask_changed = false;
+  uint64_t mask = 0;
   ~Rollback() {
     for (Image* i : images) {
       if (i && i->mapped.size) UnmapImage(i->mapped);
     }
-    if (vdso_now) (void)MoveVdso(vdso, vdso_now, vdso.start);
+    uint64_t vdso_at = vdso_now;
+    if (vdso_now) {
+      // Back the way it came: a move onto an overlapping range goes through the aside range.
+      if (vdso_aside && vdso_at != vdso_aside && MoveVdso(vdso, vdso_at, vdso_aside)) vdso_at = vdso_aside;
+      if (MoveVdso(vdso, vdso_at, vdso.start)) vdso_at = vdso.start;
+    }
+    if (vdso_aside && vdso_at != vdso_aside) {
+      (void)crt::sys::Munmap(reinterpret_cast<void*>(vdso_aside), RangeSize());  // the reservation
+    }
     if (handoff) handoff->Release();
     for (int fd : own_fds) {
       if (fd >= 0) (void)crt::sys::Close(fd);
     }
     if (rseq_area) (void)crt::Syscall(SYS_rseq, rseq_area, kRseqAreaSize, 0, kRseqSig);
+    if (personality_changed) (void)crt::sys::Personality(personality);
+    if (mask_changed) (void)crt::sys::RtSigprocmask(SIG_SETMASK, &mask, nullptr);
+  }
+  uint64_t RangeSize() const {
+    uint64_t end = 0;
+    for (size_t i = 0; i < vdso.count; ++i) end = vdso.vmas[i].end > end ? vdso.vmas[i].end : end;
+    return end - vdso.start;
   }
 };
 
+// execve's E2BIG (spec D2): the strings (the file name, the environment and argv as #! lines
+// made it) and a pointer for each entry of the caller's argv (at least one) and environment
+// must fit in a quarter of RLIMIT_STACK, at most 6 MiB; no string may exceed MAX_ARG_STRLEN.
 bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> head,
-                        std::span<const char* const> tail, const char* const* envp, uint64_t rlimit_stack,
-                        Error& error) {
+                        std::span<const char* const> tail, size_t caller_argc, const char* const* envp,
+                        uint64_t rlimit_stack, Error& error) {
   uint64_t total = filename.size() + 1;
   const size_t argc = head.size() + tail.size(), envc = Count(envp);
   for (size_t i = 0; i < argc; ++i) {
@@ -202,12 +234,13 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
     if (n > kMaxArgStrlen) return error.Fail(E2BIG, "argument ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
+  if (argc == 0) total += 1;  // the "" the kernel puts in an empty argv (spec A9)
   for (size_t i = 0; i < envc; ++i) {
     const uint64_t n = strlen(envp[i]) + 1;
     if (n > kMaxArgStrlen) return error.Fail(E2BIG, "environment entry ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
-  total += 8 * ((argc ? argc : 1) + envc);
+  total += 8 * ((caller_argc ? caller_argc : 1) + envc);
   const uint64_t limit = ArgumentSpaceLimit(rlimit_stack);
   if (total > limit) {
     return error.Fail(E2BIG, "arguments and environment take ", total, " bytes; the limit is ", limit,
@@ -216,22 +249,34 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
   return true;
 }
 
-bool CheckSingleThreaded(Error& error) {
-  auto dir = crt::sys::Open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (!dir) return error.Fail(dir.error(), "cannot open /proc/self/task: ", crt::ErrnoMessage(dir.error()));
+uint64_t StackLimit() {
+  struct rlimit lim = {};
+  return crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim) ? lim.rlim_cur : 8 << 20;
+}
+
+// Calls f(name) for each entry of the folder but "." and "..".
+template <typename F>
+bool ForEachDirEntry(const char* path, Error& error, F&& f) {
+  auto dir = crt::sys::Open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!dir) return error.Fail(dir.error(), "cannot open ", path, ": ", crt::ErrnoMessage(dir.error()));
   alignas(8) char buf[4096] = {};  // zeroed: clang-tidy's analyzer does not see getdents64 fill it
-  size_t threads = 0;
   for (;;) {
     auto r = crt::sys::Getdents64(dir.value(), buf, sizeof buf);
     if (!r || r.value() == 0) break;
     for (size_t at = 0; at < r.value();) {
-      const auto* d = reinterpret_cast<const char*>(buf + at);
-      const uint16_t reclen = *reinterpret_cast<const uint16_t*>(d + 16);
-      if (d[19] != '.') ++threads;
-      at += reclen;
+      const char* d = buf + at;  // struct linux_dirent64: reclen at 16, name at 19
+      at += *reinterpret_cast<const uint16_t*>(d + 16);
+      const std::string_view name(d + 19);
+      if (name != "." && name != "..") f(name, dir.value());
     }
   }
   (void)crt::sys::Close(dir.value());
+  return true;
+}
+
+bool CheckSingleThreaded(Error& error) {
+  size_t threads = 0;
+  if (!ForEachDirEntry("/proc/self/task", error, [&](std::string_view, int) { ++threads; })) return false;
   if (threads > 1) {
     return error.Fail(EBUSY, "the process has ", threads,
                       " threads; ulexec replaces only a single-threaded process (execve would kill the others)");
@@ -239,50 +284,60 @@ bool CheckSingleThreaded(Error& error) {
   return true;
 }
 
-// The hand-off ops that close every descriptor with FD_CLOEXEC (spec E4).
-bool AddCloseOnExecOps(Handoff& handoff, Error& error) {
-  auto dir = crt::sys::Open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (!dir) return error.Fail(dir.error(), "cannot open /proc/self/fd: ", crt::ErrnoMessage(dir.error()));
-  alignas(8) char buf[4096] = {};  // zeroed: clang-tidy's analyzer does not see getdents64 fill it
-  for (;;) {
-    auto r = crt::sys::Getdents64(dir.value(), buf, sizeof buf);
-    if (!r || r.value() == 0) break;
-    for (size_t at = 0; at < r.value();) {
-      const char* d = buf + at;
-      at += *reinterpret_cast<const uint16_t*>(d + 16);
-      unsigned long fd;
-      if (!crt::ParseUnsigned(d + 19, &fd) || static_cast<int>(fd) == dir.value()) continue;
-      auto flags = crt::sys::Fcntl(static_cast<int>(fd), F_GETFD);
-      if (flags && (flags.value() & FD_CLOEXEC)) handoff.Syscall(SYS_close, fd);
-    }
+// A vfork()ed or CLONE_VM child shares its parent's memory: replacing it would destroy the
+// parent's. (kcmp needs CONFIG_KCMP; without it this cannot be told and is not refused.)
+bool CheckOwnMemory(Error& error) {
+  constexpr int kKcmpVm = 1;
+  const long pid = crt::Syscall(SYS_getpid), parent = crt::Syscall(SYS_getppid);
+  if (crt::Syscall(SYS_kcmp, pid, parent, kKcmpVm, 0, 0) == 0) {
+    return error.Fail(EBUSY, "the process shares its memory with its parent (vfork or CLONE_VM); replacing it "
+                             "would destroy the parent's");
   }
-  (void)crt::sys::Close(dir.value());
   return true;
 }
 
-// The hand-off ops that delete the caller's POSIX timers (spec E8), listed in /proc/self/timers
-// (present with CONFIG_CHECKPOINT_RESTORE; without it they survive, as the README says).
-void AddTimerDeleteOps(Handoff& handoff) {
+// The descriptors an exec closes (spec E4). Closing may report an error (a network file system's
+// flush), but the descriptor is gone all the same: the ops may fail.
+bool AddCloseOnExecOps(Handoff& handoff, Error& error) {
+  return ForEachDirEntry("/proc/self/fd", error, [&](std::string_view name, int dir) {
+    unsigned long fd;
+    if (!crt::ParseUnsigned(name, &fd) || static_cast<int>(fd) == dir) return;
+    auto flags = crt::sys::Fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags && (flags.value() & FD_CLOEXEC)) handoff.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
+  });
+}
+
+size_t CountDescriptors() {
+  size_t n = 0;
+  Error ignored;
+  (void)ForEachDirEntry("/proc/self/fd", ignored, [&](std::string_view, int) { ++n; });
+  return n;
+}
+
+// The caller's POSIX timers (spec E8), as /proc/self/timers lists them (present with
+// CONFIG_CHECKPOINT_RESTORE; without it they survive, as the README says).
+char g_timers[64 * 1024];
+
+std::string_view ReadTimers() {
   auto fd = crt::sys::Open("/proc/self/timers", O_RDONLY | O_CLOEXEC);
-  if (!fd) return;
-  char buf[4096];
+  if (!fd) return {};
   size_t len = 0;
   for (;;) {
-    auto r = crt::sys::Read(fd.value(), buf + len, sizeof buf - len);
-    if (!r || r.value() == 0) break;
-    len += r.value();
-    if (len == sizeof buf) break;
+    auto r = crt::sys::Read(fd.value(), g_timers + len, sizeof g_timers - len);
+    if (!r || r.value() == 0 || (len += r.value()) == sizeof g_timers) break;
   }
   (void)crt::sys::Close(fd.value());
-  std::string_view text(buf, len);
+  return {g_timers, len};
+}
+
+template <typename F>
+void ForEachTimer(std::string_view text, F&& f) {
   while (!text.empty()) {
     const size_t nl = text.find('\n');
     const std::string_view line = crt::Slice(text, 0, nl);
     text = nl == std::string_view::npos ? std::string_view() : crt::Slice(text, nl + 1);
     unsigned long id;
-    if (line.starts_with("ID: ") && crt::ParseUnsigned(crt::Slice(line, 4), &id)) {
-      handoff.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail);
-    }
+    if (line.starts_with("ID: ") && crt::ParseUnsigned(crt::Slice(line, 4), &id)) f(id);
   }
 }
 
@@ -323,25 +378,19 @@ bool CheckMmMap(const PrctlMmMap& m, uint64_t rlimit_data, Error& error) {
 
 // Opens the program and follows #! lines to the ELF that runs (spec F), rewriting argv's head.
 // `name` is the program's name as the kernel knows it (the path, or /dev/fd/N).
-bool OpenProgram(const Source& src, const char* name, ArgvHead& head, Rollback& rollback, Error& error) {
-  int fd = src.fd;
-  if (src.path) {
-    if (!OpenForExec(AT_FDCWD, src.path, &fd, error)) return false;
-    rollback.own_fds[0] = fd;
-  }
+bool OpenProgram(int fd, bool from_path, const char* name, ArgvHead& head, Rollback& rollback, Error& error) {
   const char* script = name;
   for (int depth = 0;; ++depth) {
     if (!ReadHead(fd, &g_main, error)) return false;
     if (!IsScript(g_main)) break;
-    if (depth == 0 && !src.path) {
+    if (depth == 0 && !from_path) {
       // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
       auto flags = crt::sys::Fcntl(fd, F_GETFD);
-      if (rollback.own_fds[0] == fd && flags) {  // our memfd
+      if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
         (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
       } else if (flags && (flags.value() & FD_CLOEXEC)) {
         return error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
       }
-      rollback.own_fds[0] = -1;  // it stays open in the program
     }
     Shebang& line = g_shebangs[depth];
     if (!ParseShebang(std::span(g_main.head, g_main.head_len), &line, error)) return false;
@@ -386,7 +435,11 @@ class Exec {
   bool Run() {
     g_main.Reset();
     g_interp.Reset();
-    if (!options_.fresh_process && !CheckSingleThreaded(error_)) return false;
+    // No signal handler may run while the loader changes the process (a handler could call into
+    // the vDSO as it moves); the entry frame restores the caller's mask (spec E2).
+    const uint64_t all = ~uint64_t{0};
+    if (crt::sys::RtSigprocmask(SIG_SETMASK, &all, &rollback_.mask)) rollback_.mask_changed = true;
+    if (!options_.fresh_process && (!CheckSingleThreaded(error_) || !CheckOwnMemory(error_))) return false;
     if (!Open() || !ReadState() || !Place() || !MoveVdsoEarly() || !MapImages() || !WriteHandoff()) return false;
     return Enter();
   }
@@ -409,14 +462,28 @@ class Exec {
         return error_.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
       }
     }
-    if (!src_.path) {
+    if (src_.path) {
+      if (!OpenForExec(AT_FDCWD, src_.path, &source.fd, error_)) return false;
+      rollback_.own_fds[0] = source.fd;
+    } else {
       crt::Writer w(fd_name_, sizeof fd_name_ - 1);
       w << "/dev/fd/" << source.fd;
       fd_name_[w.view().size()] = '\0';
       if (!options_.execfn) execfn_ = std::string_view(fd_name_, w.view().size());
+      // fexecve's checks: execute permission for this user, no noexec mount (spec D1).
+      if (auto r = crt::sys::Faccessat(source.fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS); !r) {
+        return error_.Fail(r.error(), "descriptor ", source.fd, " is not executable by this user");
+      }
     }
-    if (!OpenProgram(source, execfn_.data(), head_, rollback_, error_)) return false;
-    comm_ = src_.path || options_.execfn ? Basename(execfn_) : FileName(source.fd);
+    // The kernel counts the arguments as soon as the file is open, before it reads a byte of it.
+    const std::span<const char* const> caller_argv(argv_, Count(argv_));
+    if (!CheckArgumentSpace(execfn_, {}, caller_argv, caller_argv.size(), envp_, StackLimit(), error_)) {
+      return false;
+    }
+    if (!OpenProgram(source.fd, src_.path != nullptr, execfn_.data(), head_, rollback_, error_)) return false;
+    // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
+    // runs: the final interpreter of a #! chain (spec E6).
+    comm_ = src_.path || options_.execfn ? Basename(execfn_) : FileName(g_main.fd);
 
     has_interp_ = g_main.elf.interp != nullptr;
     if (has_interp_ && !OpenInterpreter(rollback_, error_)) return false;
@@ -450,7 +517,9 @@ class Exec {
       return false;
     }
     argv_tail_ = std::span(argv_[0] ? argv_ + 1 : argv_, argv_[0] ? Count(argv_) - 1 : 0);
-    if (!CheckArgumentSpace(execfn_, head_.view(), argv_tail_, envp_, state_.rlimit_stack, error_)) return false;
+    if (!CheckArgumentSpace(execfn_, head_.view(), argv_tail_, Count(argv_), envp_, state_.rlimit_stack, error_)) {
+      return false;
+    }
     if (auto r = crt::sys::Getrandom(&random_, sizeof random_, 0); !r || r.value() != sizeof random_) {
       return error_.Fail(r.ok() ? EIO : r.error(), "getrandom failed");
     }
@@ -462,6 +531,12 @@ class Exec {
   bool Place() {
     const AddressSpace& space = state_.space;
     const ElfFile& elf = g_main.elf;
+    for (const ProgramFile* f : {&g_main, has_interp_ ? &g_interp : &g_main}) {
+      if (f->elf.is_dyn() && f->elf.span_end - f->elf.span_start >= space.mmap_base - kMinMmAddress) {
+        return error_.Fail(ENOMEM, "the image spans ", crt::Hex{f->elf.span_end - f->elf.span_start},
+                           " bytes, more than the address space below ", crt::Hex{space.mmap_base});
+      }
+    }
     if (elf.ehdr.e_type == ET_EXEC) main_.final_bias = 0;
     else if (has_interp_) main_.final_bias = PieLoadBias(elf, space.randomize, random_.pie);
     else main_.final_bias = TopDownLoadBias(elf, space.mmap_base, true);
@@ -506,6 +581,12 @@ class Exec {
     stack_request_.pad = space.randomize ? random_.pad % 8192 : 0;
     stack_request_.auxv = std::span(auxv_, auxc);
     image_low_ = PageStart(space.stack_top - StackImageSize(stack_request_));
+    // The stack image, and a page to spare, must fit in RLIMIT_STACK, or the stack could not grow
+    // to hold it (the kernel's exec fails with E2BIG then too).
+    if (space.stack_top - image_low_ + kPageSize > PageStart(state_.rlimit_stack)) {
+      return error_.Fail(E2BIG, "the new stack (", space.stack_top - image_low_, " bytes) does not fit in RLIMIT_STACK (",
+                         state_.rlimit_stack, " bytes)");
+    }
     facts_ = facts;
     for (const Image* image : images()) {
       if (image->final_range.Overlaps({image_low_ - kStackExpand, space.stack_top})) {
@@ -529,20 +610,25 @@ class Exec {
     for (size_t i = 0; i < block.count; ++i) block.vmas[i] = state_.vdso_vmas[i];
     // mremap cannot move a mapping onto itself: a move by less than the block's size goes
     // through a free range first.
-    uint64_t from = vdso_was_.start;
-    bool moved = true;
+    uint64_t aside = 0;
     if (vdso_final_.Overlaps(vdso_was_)) {
-      const uint64_t aside = alloc_.Next(vdso_was_.size());
-      moved = MoveVdso(block, from, aside);
-      if (moved) from = aside;
+      // A reservation, so that the move cannot land on anything (mremap replaces it).
+      aside = alloc_.Next(vdso_was_.size());
+      if (!crt::sys::Mmap(reinterpret_cast<void*>(aside), vdso_was_.size(), PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0)) {
+        return true;  // the hand-off will move it
+      }
+      rollback_.vdso = block;
+      rollback_.vdso_aside = aside;
+      if (!MoveVdso(block, vdso_was_.start, aside)) return error_.Fail(ENOMEM, "cannot move the vDSO");
+      rollback_.vdso_now = aside;
     }
-    if (moved) moved = MoveVdso(block, from, vdso_final_.start);
-    if (!moved) {
-      (void)MoveVdso(block, from, vdso_was_.start);  // back from where it got to, if it did
+    if (!MoveVdso(block, aside ? aside : vdso_was_.start, vdso_final_.start)) {
       return error_.Fail(ENOMEM, "cannot move the vDSO");
     }
     rollback_.vdso = block;
     rollback_.vdso_now = vdso_final_.start;
+    rollback_.vdso_aside = aside;
     const uint64_t delta = vdso_final_.start - vdso_was_.start;
     for (size_t i = 0; i < state_.vdso_vma_count; ++i) {
       state_.vdso_vmas[i].start += delta;
@@ -554,6 +640,14 @@ class Exec {
 
   // Each image in place if its place is free now, else aside, to be moved by the hand-off.
   bool MapImages() {
+    // Every x86-64 exec clears READ_IMPLIES_EXEC (spec C13), before it maps the program.
+    if (state_.personality & READ_IMPLIES_EXEC) {
+      if (!crt::sys::Personality(state_.personality & ~READ_IMPLIES_EXEC)) {
+        return error_.Fail(EINVAL, "cannot clear READ_IMPLIES_EXEC");
+      }
+      rollback_.personality_changed = true;
+      rollback_.personality = state_.personality;
+    }
     // (The maps text predates a vDSO move: where the vDSO was is free now.)
     const Range moved_away = state_.vdso_block.start != vdso_was_.start ? vdso_was_ : Range{};
     for (Image* image : images()) {
@@ -576,7 +670,14 @@ class Exec {
   bool WriteHandoff() {
     const AddressSpace& space = state_.space;
     const uint64_t vdso_aside = vdso_final_.Overlaps(state_.vdso_block) ? alloc_.Next(state_.vdso_block.size()) : 0;
-    const size_t max_ops = 96 + temporary_runs_ + 2 * state_.vdso_vma_count + (options_.fresh_process ? 0 : 1024);
+    // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets (at most 32 in all), and for
+    // a library host a reset per signal, a close per descriptor and a delete per timer.
+    size_t max_ops = 32 + temporary_runs_ + 2 * state_.vdso_vma_count;
+    if (!options_.fresh_process) {
+      timers_ = ReadTimers();
+      ForEachTimer(timers_, [&](unsigned long) { ++max_ops; });
+      max_ops += 64 + CountDescriptors();
+    }
     const uint64_t image_bytes = space.stack_top - image_low_;
     const size_t payload = image_bytes + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
                            6 * size_t{16};  // + the alignment of each piece
@@ -591,11 +692,12 @@ class Exec {
     if (clash) return error_.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
 
     auto* stack_copy = static_cast<std::byte*>(handoff_.Payload(image_bytes));
+    if (stack_copy == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
     BuildStackImage(stack_request_, std::span(stack_copy, image_bytes), &stack_);
     // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
     // RLIMIT_STACK (spec A13).
     stack_size_ = space.stack_top - PageStart(stack_.arg_start) + kStackExpand;
-    if (stack_size_ > PageStart(state_.rlimit_stack)) stack_size_ = PageStart(state_.rlimit_stack);
+    if (stack_size_ > PageStart(state_.rlimit_stack) - kPageSize) stack_size_ = PageStart(state_.rlimit_stack) - kPageSize;
     if (stack_size_ < image_bytes) stack_size_ = image_bytes;
     const uint64_t stack_low = space.stack_top - stack_size_;
 
@@ -631,7 +733,9 @@ class Exec {
     }
     // 4. The stack: its size as the kernel's, the old frames below the image zeroed, the image.
     if (stack_low < state_.stack.start) {
-      handoff_.Copy(stack_low, handoff_.Payload(16), 1);  // a write grows [stack] down to its size
+      const void* zero = handoff_.Payload(16);
+      if (zero == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
+      handoff_.Copy(stack_low, zero, 1);  // a write grows [stack] down to its size
     }
     if (image_low_ > stack_low) {
       handoff_.Syscall(SYS_madvise, stack_low, image_low_ - stack_low, MADV_DONTNEED, 0, 0, 0, Handoff::kMayFail);
@@ -641,12 +745,16 @@ class Exec {
     // rest alone (spec G2, G4).
     handoff_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm), sizeof *mm, 0, 0,
                      Handoff::kMayFail | Handoff::kSkipNextIfOk);
-    handoff_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm_without_exe), sizeof *mm, 0);
+    // Where PR_SET_MM_MAP is not available at all (a kernel without CONFIG_CHECKPOINT_RESTORE, a
+    // seccomp filter), the program still runs, with the loader's /proc fields and brk (README).
+    handoff_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(mm_without_exe), sizeof *mm, 0,
+                     0, Handoff::kMayFail);
     // 6. Descriptors, signals, and the rest of what execve resets (spec E1-E12).
     if (!AddResets()) return false;
     if (g_main.elf.exec_stack) {
       handoff_.Syscall(SYS_mprotect, stack_low, stack_size_, PROT_READ | PROT_WRITE | PROT_EXEC);
     }
+    if (handoff_.overflowed()) return error_.Fail(E2BIG, "internal error: the hand-off table is too small");
     return true;
   }
 
@@ -654,6 +762,8 @@ class Exec {
   // PR_SET_MM_MAP will check it, with exe_fd and without.
   bool DescribeMm(PrctlMmMap** with_exe, PrctlMmMap** without_exe) {
     auto* mm = static_cast<PrctlMmMap*>(handoff_.Payload(sizeof(PrctlMmMap)));
+    auto* without = static_cast<PrctlMmMap*>(handoff_.Payload(sizeof(PrctlMmMap)));
+    if (mm == nullptr || without == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
     const uint64_t bias = main_.final_bias;
     *mm = PrctlMmMap{facts_.start_code + bias, facts_.end_code + bias, facts_.start_data + bias,
                      facts_.end_data + bias, 0, 0, stack_.sp, stack_.arg_start, stack_.arg_end, stack_.env_start,
@@ -667,7 +777,6 @@ class Exec {
     }
     if (mm->end_code <= mm->start_code) mm->end_code = mm->start_code + 1;
     if (!CheckMmMap(*mm, state_.rlimit_data, error_)) return false;
-    auto* without = static_cast<PrctlMmMap*>(handoff_.Payload(sizeof(PrctlMmMap)));
     *without = *mm;
     without->exe_fd = static_cast<uint32_t>(-1);
     *with_exe = mm;
@@ -705,46 +814,51 @@ class Exec {
 
   bool AddResets() {
     if (options_.fresh_process) {
-      // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own.
+      // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a
+      // memfd holding a #! script stays open for its interpreter: it is not close-on-exec).
       for (int fd : rollback_.own_fds) {
-        if (fd >= 0) handoff_.Syscall(SYS_close, fd);
+        auto flags = fd >= 0 ? crt::sys::Fcntl(fd, F_GETFD) : crt::Result<int>::Error(EBADF);
+        if (flags && (flags.value() & FD_CLOEXEC)) handoff_.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
       }
     } else {
       if (!AddCloseOnExecOps(handoff_, error_)) return false;
       auto* dfl = static_cast<crt::KernelSigaction*>(handoff_.Payload(sizeof(crt::KernelSigaction)));
       auto* ign = static_cast<crt::KernelSigaction*>(handoff_.Payload(sizeof(crt::KernelSigaction)));
+      if (dfl == nullptr || ign == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
       ign->handler = reinterpret_cast<void*>(kSigIgn);
       AddSignalResetOps(handoff_, dfl, ign);
-      AddTimerDeleteOps(handoff_);
+      ForEachTimer(timers_, [&](unsigned long id) {
+        handoff_.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail);
+      });
       handoff_.Syscall(SYS_set_robust_list, 0, 24);
       handoff_.Syscall(SYS_set_tid_address, 0);
-      handoff_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0);
-      handoff_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1);
+      // Cleared by execve; with SECBIT_KEEP_CAPS_LOCKED the prctl is refused, so only when set.
+      if (crt::sys::Prctl(PR_GET_KEEPCAPS).value() == 1) {
+        handoff_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0, 0, Handoff::kMayFail);
+      }
+      handoff_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0, 0, Handoff::kMayFail);
     }
     auto* name = static_cast<char*>(handoff_.Payload(16));
+    if (name == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
     memcpy(name, comm_.data(), comm_.size() < 15 ? comm_.size() : 15);
     handoff_.Syscall(SYS_prctl, PR_SET_NAME, reinterpret_cast<uint64_t>(name));
-    if (state_.personality & READ_IMPLIES_EXEC) {
-      handoff_.Syscall(SYS_personality, state_.personality & ~READ_IMPLIES_EXEC);
-    }
     return true;
   }
 
   bool Enter() {
     // rseq: the host's registration points into memory that is about to go (spec E9).
+    // A registration left behind would make the kernel write into unmapped memory and kill the
+    // program at its first preemption: refuse instead.
     if (!options_.fresh_process && &__rseq_size != nullptr && __rseq_size != 0) {
       const uint64_t area = reinterpret_cast<uint64_t>(crt::arch::ThreadPointer()) + __rseq_offset;
-      if (crt::Syscall(SYS_rseq, area, kRseqAreaSize, kRseqFlagUnregister, kRseqSig) == 0) rollback_.rseq_area = area;
+      const long r = crt::Syscall(SYS_rseq, area, kRseqAreaSize, kRseqFlagUnregister, kRseqSig);
+      if (r != 0) return error_.Fail(static_cast<int>(-r), "cannot unregister the C library's rseq area");
+      rollback_.rseq_area = area;
     }
-    // All signals blocked from here; the entry frame restores the caller's mask (spec E2).
-    uint64_t all = ~uint64_t{0}, old_mask = 0;
-    (void)crt::sys::RtSigprocmask(SIG_SETMASK, &all, &old_mask);
     const ElfFile& entry_elf = has_interp_ ? g_interp.elf : g_main.elf;
     const uint64_t entry = entry_elf.ehdr.e_entry + (has_interp_ ? interp_.final_bias : main_.final_bias);
-    if (!handoff_.Seal(entry, stack_.sp, old_mask, error_)) {
-      (void)crt::sys::RtSigprocmask(SIG_SETMASK, &old_mask, nullptr);
-      return false;
-    }
+    // The caller's mask, as it was before Run() blocked everything (spec E2).
+    if (!handoff_.Seal(entry, stack_.sp, rollback_.mask, error_)) return false;
     // -- The point of no return. --
     handoff_.Enter();
   }
@@ -768,6 +882,7 @@ class Exec {
   char fd_name_[32] = {};
   char link_[256] = {};
   bool has_interp_ = false;
+  std::string_view timers_;
 
   ProcessState state_;
   struct {

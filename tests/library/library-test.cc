@@ -1,0 +1,213 @@
+// The library in an ordinary glibc host: what a host may have done that an exec must undo or
+// refuse, and that nothing it does makes the exec die after the point of no return.
+// Each test runs the exec in a forked child (the child is replaced, or reports the error).
+#include "../programs/run.h"
+
+#include <ulexec/ulexec.h>
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+std::string g_hello;  // hello-static-pie
+
+struct ChildResult {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out;
+};
+
+// Runs `prepare` then the exec of argv in a forked child whose stdout is captured. If the exec
+// fails the child exits 100 + (the errno % 100) after writing the error to stdout.
+ChildResult ExecInChild(const std::vector<std::string>& argv, const std::function<void()>& prepare) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], 1);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    prepare();
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ulexec_error error{};
+    const int rc = ulexec_execve(args[0], args.data(), environ, &error);
+    dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
+    _exit(100 + (-rc) % 100);
+  }
+  close(pipe_fds[1]);
+  ChildResult r;
+  char buf[4096];
+  for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+void Nothing() {}
+
+TEST(Library, RunsAProgram) {
+  const ChildResult r = ExecInChild({g_hello, "x"}, Nothing);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "hello from " + g_hello + "\nargv[1]: x\n");
+}
+
+// A vfork child shares its parent's memory: the library must refuse rather than unmap it.
+TEST(Library, VforkChildIsRefusedAndTheParentSurvives) {
+  volatile int rc = 0;
+  const pid_t pid = vfork();
+  if (pid == 0) {
+    char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+    rc = ulexec_execve(argv[0], argv, environ, nullptr);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_EQ(rc, -EBUSY);
+}
+
+// Every close-on-exec descriptor is closed, however many there are.
+TEST(Library, ClosesThousandsOfCloseOnExecDescriptors) {
+  const std::vector<std::string> count_fds = {"/bin/sh", "-c", "ls /proc/$$/fd | wc -l"};
+  const ChildResult without = ExecInChild(count_fds, Nothing);
+  const ChildResult with = ExecInChild(count_fds, [] {
+    for (int i = 0; i < 2000; ++i) (void)open("/dev/null", O_RDONLY | O_CLOEXEC);
+  });
+  EXPECT_EQ(with.status, 0) << with.out;
+  EXPECT_EQ(with.out, without.out);
+}
+
+// POSIX timers are deleted (spec E8), however many there are.
+TEST(Library, DeletesPosixTimers) {
+  const ChildResult r = ExecInChild({"/bin/sh", "-c", "grep -c ID /proc/$$/timers; true"}, [] {
+    for (int i = 0; i < 300; ++i) {
+      timer_t t;
+      sigevent ev{};
+      ev.sigev_notify = SIGEV_NONE;
+      (void)timer_create(CLOCK_MONOTONIC, &ev, &t);
+    }
+  });
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "0\n");
+}
+
+// READ_IMPLIES_EXEC is cleared before the program is mapped (spec C13): no rwx mappings.
+TEST(Library, ClearsReadImpliesExecBeforeMapping) {
+  const ChildResult r = ExecInChild({"/bin/cat", "/proc/self/maps"}, [] {
+    personality(static_cast<unsigned long>(personality(0xffffffff)) | READ_IMPLIES_EXEC);
+  });
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.find("rwxp"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rw-p"), std::string::npos);
+}
+
+// With the keep-caps bit locked, execve still works (and clears nothing it cannot).
+TEST(Library, KeepCapsLocked) {
+  if (geteuid() != 0) GTEST_SKIP() << "locking securebits needs CAP_SETPCAP";
+  const ChildResult r = ExecInChild({g_hello}, [] {
+    constexpr int kSecbitKeepCapsLocked = 1 << 5;
+    (void)prctl(PR_SET_SECUREBITS, kSecbitKeepCapsLocked, 0, 0, 0);
+  });
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+// A signal handler that uses the vDSO, firing all through the load, never runs while the
+// loader moves things: signals are blocked from the start and the caller's mask comes back at
+// entry.
+TEST(Library, SignalsDuringTheLoadAreHeldBack) {
+  for (int i = 0; i < 20; ++i) {
+    const ChildResult r = ExecInChild({g_hello}, [] {
+      struct sigaction sa {};
+      sa.sa_handler = [](int) {
+        timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+      };
+      sigaction(SIGALRM, &sa, nullptr);
+      itimerval it{{0, 20}, {0, 20}};
+      setitimer(ITIMER_REAL, &it, nullptr);
+    });
+    // The program may die of the (now default) SIGALRM after entry, but never of SIGSEGV.
+    ASSERT_TRUE(r.status == 0 || r.status == 128 + SIGALRM) << "status " << r.status << ": " << r.out;
+  }
+}
+
+// A failed ulexec_exec_memory of a script leaves no descriptor behind.
+TEST(Library, FailedMemoryScriptLeavesNoDescriptor) {
+  auto count = [] {
+    size_t n = 0;
+    for (int fd = 0; fd < 1024; ++fd) n += fcntl(fd, F_GETFD) != -1;
+    return n;
+  };
+  const size_t before = count();
+  for (const char* script : {"#!/nonexistent/interp\n", "#!\n"}) {
+    char* argv[] = {const_cast<char*>("x"), nullptr};
+    ulexec_error error{};
+    EXPECT_LT(ulexec_exec_memory(script, strlen(script), argv, environ, &error), 0);
+  }
+  EXPECT_EQ(count(), before);
+}
+
+// Arguments that fit the E2BIG limit but not RLIMIT_STACK: E2BIG before anything changes, as the
+// kernel says, not a crash while the stack grows.
+TEST(Library, ArgumentsLargerThanTheStackLimit) {
+  const ChildResult r = ExecInChild({g_hello, std::string(120 * 1024, 'x')}, [] {
+    rlimit lim{100 * 1024, 100 * 1024};
+    setrlimit(RLIMIT_STACK, &lim);
+  });
+  EXPECT_EQ(r.status, 100 + E2BIG) << r.out;
+}
+
+// Without PR_SET_MM (a seccomp filter refusing it here; kernels without CONFIG_CHECKPOINT_RESTORE
+// too) the program still runs.
+TEST(Library, RunsWhereSetMmIsRefused) {
+  const ChildResult r = ExecInChild({g_hello, "y"}, [] {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_MM, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+  });
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "hello from " + g_hello + "\nargv[1]: y\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s HELLO-STATIC-PIE\n", argv[0]);
+    return 2;
+  }
+  g_hello = argv[1];
+  return RUN_ALL_TESTS();
+}
