@@ -57,6 +57,7 @@ Writer& Writer::Dec(long long v) {
 
 Writer& Writer::HexValue(unsigned long long v, int min_digits) {
   char digits[16];
+  if (min_digits > 16) min_digits = 16;
   int n = 0;
   do {
     digits[sizeof digits - 1 - n++] = "0123456789abcdef"[v & 15];

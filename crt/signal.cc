@@ -10,9 +10,8 @@ Result<int> Sigaction(int sig, void* handler, unsigned long flags, uint64_t mask
 }
 
 Result<int> Raise(int sig) {
-  auto pid = sys::Getpid();
-  auto tid = sys::Gettid();
-  return sys::Tgkill(pid.value(), tid.value(), sig);
+  // getpid and gettid cannot fail.
+  return sys::Tgkill(sys::Getpid().value(), sys::Gettid().value(), sig);
 }
 
 }  // namespace crt

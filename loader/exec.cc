@@ -35,6 +35,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
 // glibc's rseq registration (2.35+); absent (null) in programs without glibc.
@@ -367,9 +368,6 @@ bool CheckMmMap(const PrctlMmMap& m, uint64_t rlimit_data, Error& error) {
                         " is outside the user address space)");
     }
   }
-  if (!(m.start_code < m.end_code && m.start_data <= m.end_data && m.start_brk <= m.brk)) {
-    return error.Fail(EINVAL, "the program has no executable code segment to describe to the kernel");
-  }
   if ((m.brk - m.start_brk) + (m.end_data - m.start_data) > rlimit_data) {
     return error.Fail(ENOMEM, "the data segment exceeds RLIMIT_DATA (", rlimit_data, " bytes)");
   }
@@ -417,7 +415,7 @@ bool OpenInterpreter(Rollback& rollback, Error& error) {
   Error open_error;
   if (!OpenForExec(AT_FDCWD, g_interp_path, &fd, open_error) || !ReadHead(fd, &g_interp, open_error) ||
       !LoadHeaders(&g_interp, Role::kInterpreter, open_error)) {
-    if (g_interp.fd >= 0 || open_error.code != ENOENT) rollback.own_fds[1] = g_interp.fd;
+    rollback.own_fds[1] = g_interp.fd;
     const std::string_view why = open_error.detail().empty() ? crt::ErrnoMessage(open_error.code) : open_error.detail();
     return error.Fail(open_error.code, "interpreter ", g_interp_path, ": ", why);
   }
@@ -539,14 +537,14 @@ class Exec {
     }
     if (elf.ehdr.e_type == ET_EXEC) main_.final_bias = 0;
     else if (has_interp_) main_.final_bias = PieLoadBias(elf, space.randomize, random_.pie);
-    else main_.final_bias = TopDownLoadBias(elf, space.mmap_base, true);
+    else main_.final_bias = TopDownLoadBias(elf, space.mmap_base, true, HugeAligned(g_main));
     main_.final_range = {elf.span_start + main_.final_bias, elf.span_end + main_.final_bias};
     // The lowest image placed top-down from mmap_base, and the end of the highest one.
     uint64_t top_down_start = space.mmap_base, top_down_end = space.mmap_base;
     if (elf.is_dyn() && !has_interp_) top_down_start = main_.final_range.start, top_down_end = main_.final_range.end;
     if (has_interp_) {
       const ElfFile& ielf = g_interp.elf;
-      interp_.final_bias = ielf.is_dyn() ? TopDownLoadBias(ielf, space.mmap_base, false) : 0;
+      interp_.final_bias = ielf.is_dyn() ? TopDownLoadBias(ielf, space.mmap_base, false, HugeAligned(g_interp)) : 0;
       interp_.final_range = {ielf.span_start + interp_.final_bias, ielf.span_end + interp_.final_bias};
       if (ielf.is_dyn()) top_down_start = interp_.final_range.start, top_down_end = interp_.final_range.end;
       if (interp_.final_range.Overlaps(main_.final_range)) {
@@ -597,6 +595,18 @@ class Exec {
     }
     alloc_.Avoid(vdso_final_);
     return true;
+  }
+
+  // Whether the kernel would give a mapping of this file, 2 MiB or larger, a 2 MiB-aligned
+  // address: files on ext4 and xfs, with transparent huge pages built in (see TopDownLoadBias).
+  static bool HugeAligned(const ProgramFile& file) {
+    if (file.elf.span_end - file.elf.span_start < kHugePageSize) return false;
+    constexpr long kExt4Magic = 0xEF53, kXfsMagic = 0x58465342;
+    struct statfs fs = {};
+    if (crt::Syscall(SYS_fstatfs, file.fd, &fs) != 0 || (fs.f_type != kExt4Magic && fs.f_type != kXfsMagic)) {
+      return false;
+    }
+    return crt::sys::Faccessat(AT_FDCWD, "/sys/kernel/mm/transparent_hugepage", F_OK).ok();
   }
 
   // The vDSO block, if it must move and its new place is free now, moves now (reversibly): the
@@ -654,7 +664,7 @@ class Exec {
       const Range& r = image->final_range;
       image->temporary = OverlapsAnyMapping(state_.maps, r, moved_away) || r.Overlaps(state_.vdso_block);
       const uint64_t at = image->temporary ? alloc_.Next(r.size()) : r.start;
-      if (!MapImage(image->file->fd, image->file->elf, at, Placement::kExact, &image->mapped, error_)) return false;
+      if (!MapImage(image->file->fd, image->file->elf, at, &image->mapped, error_)) return false;
       rollback_.images[image == &main_ ? 0 : 1] = image;
       if (image->temporary) ForEachMappedRun(image->mapped, [&](uint64_t, uint64_t) { ++temporary_runs_; });
     }
@@ -669,7 +679,9 @@ class Exec {
   // The hand-off area and its table: everything the exec does past the point of no return.
   bool WriteHandoff() {
     const AddressSpace& space = state_.space;
-    const uint64_t vdso_aside = vdso_final_.Overlaps(state_.vdso_block) ? alloc_.Next(state_.vdso_block.size()) : 0;
+    const bool vdso_moves = vdso_final_.start != state_.vdso_block.start;
+    const uint64_t vdso_aside =
+        vdso_moves && vdso_final_.Overlaps(state_.vdso_block) ? alloc_.Next(state_.vdso_block.size()) : 0;
     // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets (at most 32 in all), and for
     // a library host a reset per signal, a close per descriptor and a delete per timer.
     size_t max_ops = 32 + temporary_runs_ + 2 * state_.vdso_vma_count;
@@ -715,7 +727,7 @@ class Exec {
     for (const Image* image : images()) keep[nkeep++] = {image->mapped.start, image->mapped.start + image->mapped.size};
     AddUnmapAllBut(keep, nkeep);
     // 2. The vDSO block, if it did not move early, keeping its pieces' relative places.
-    if (vdso_final_.start != state_.vdso_block.start) {
+    if (vdso_moves) {
       if (vdso_aside) {
         AddVdsoMove(state_.vdso_block.start, vdso_aside);
         AddVdsoMove(vdso_aside, vdso_final_.start);

@@ -39,7 +39,6 @@ class Handoff {
   void Copy(uint64_t dst, const void* src, uint64_t len);
   // Bump-allocates `bytes` of zeroed payload, 16-byte aligned; nullptr when full.
   void* Payload(size_t bytes);
-  size_t ops() const { return count_; }
   bool overflowed() const { return overflow_; }
 
   [[nodiscard]] bool Seal(uint64_t entry, uint64_t sp, uint64_t sigmask, Error& error);

@@ -31,11 +31,14 @@ uint64_t PieLoadBias(const ElfFile& file, bool randomize, uint64_t random) {
   return PageStart(base - file.first_load_vaddr);
 }
 
-uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align) {
+uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align, bool huge_aligned) {
   const uint64_t span = file.span_end - file.span_start;
-  uint64_t start = top - span;
-  start = AlignDown(start, align ? file.max_align : kPageSize);
-  return start - file.span_start;
+  const uint64_t alignment = align ? file.max_align : kPageSize;
+  if (huge_aligned && span >= kHugePageSize && alignment <= kHugePageSize) {
+    const uint64_t padded = top - span - kHugePageSize;
+    return (padded + kHugePageSize - 1) / kHugePageSize * kHugePageSize - file.span_start;
+  }
+  return AlignDown(top - span, alignment) - file.span_start;
 }
 
 uint64_t StartBrk(const ElfFile& main, uint64_t image_brk_end, bool has_interp, const AddressSpace& space,

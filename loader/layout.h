@@ -24,7 +24,12 @@ uint64_t PieLoadBias(const ElfFile& file, bool randomize, uint64_t random);
 
 // ET_DYN placed as mmap(NULL, span) would be, top-down with its span ending at or below `top`
 // (a static-pie, spec C5, aligned to its largest p_align; an interpreter, spec C6, not aligned).
-uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align);
+// `huge_aligned`: the file is on a file system whose mappings the kernel aligns to 2 MiB when
+// they are that large (thp_get_unmapped_area: ext4, xfs): it maps 2 MiB more than asked,
+// top-down, and starts at the first 2 MiB boundary inside.
+uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align, bool huge_aligned = false);
+
+constexpr uint64_t kHugePageSize = uint64_t{2} << 20;
 
 // The program break of the new program (spec C11): after the main image's bss, or at
 // ELF_ET_DYN_BASE for an ET_DYN without interpreter; then randomized over 1 GiB.

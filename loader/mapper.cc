@@ -27,14 +27,14 @@ bool MapPiece(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 
 }  // namespace
 
-bool MapImage(int fd, const ElfFile& file, uint64_t address, Placement placement, MappedImage* out, Error& error) {
+bool MapImage(int fd, const ElfFile& file, uint64_t address, MappedImage* out, Error& error) {
   MappedImage image;
   image.file = &file;
   image.size = file.span_end - file.span_start;
   // Reserve the whole span first, so that the image is placed (or refused) in one step and holes
   // between segments cannot be taken by anything else while the segments are mapped into it.
   uint64_t start;
-  const int reserve_flags = MAP_ANONYMOUS | MAP_NORESERVE | (placement == Placement::kExact ? MAP_FIXED_NOREPLACE : 0);
+  const int reserve_flags = MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE;
   if (!MapPiece(address, image.size, PROT_NONE, reserve_flags, -1, 0, &start, error, "the address range",
                 file.span_start)) {
     return false;

@@ -1,10 +1,10 @@
 // The thin layer that performs an image's mapping plan with system calls.
 //
 // Mapping is reversible until the point of no return: UnmapImage() removes everything. An image
-// is mapped either at its final address (MAP_FIXED_NOREPLACE: never clobbers a mapping) or, when
-// its final place is still occupied by something that goes away at the point of no return (the
-// loader's own image, the old vDSO), at a temporary address from which the hand-off moves it
-// with mremap (ForEachMappedRun lists what to move).
+// is mapped at a given address, never over anything (MAP_FIXED_NOREPLACE): its final address, or,
+// when that is still occupied by something that goes away at the point of no return (a library
+// host's own image, the old vDSO), a temporary one from which the hand-off moves it with mremap
+// (ForEachMappedRun lists what to move).
 #pragma once
 
 #include "elf-file.h"
@@ -21,16 +21,10 @@ struct MappedImage {
   const ElfFile* file = nullptr;
 };
 
-enum class Placement {
-  kExact,  // at `address`, failing if anything is there
-  kHint,   // near `address` or wherever the kernel finds room
-};
-
 // Maps every PT_LOAD of `file` from descriptor `fd` (spec C1, C2) with the image's span_start at
 // `address`; zeroes partial bss pages of writable segments; leaves holes between segments
 // unmapped, as the kernel does.
-[[nodiscard]] bool MapImage(int fd, const ElfFile& file, uint64_t address, Placement placement, MappedImage* out,
-                            Error& error);
+[[nodiscard]] bool MapImage(int fd, const ElfFile& file, uint64_t address, MappedImage* out, Error& error);
 
 void UnmapImage(const MappedImage& image);
 

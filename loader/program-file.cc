@@ -153,9 +153,5 @@ bool ReadInterpPath(const ProgramFile& file, char* path, Error& error) {
   return CheckInterpPath(std::span(reinterpret_cast<const std::byte*>(path), ph.p_filesz), error);
 }
 
-void Close(ProgramFile* file) {
-  if (file->fd >= 0) (void)crt::sys::Close(file->fd);
-  file->fd = -1;
-}
 
 }  // namespace ulexec

@@ -55,6 +55,5 @@ bool IsScript(const ProgramFile& file);
 // Reads the PT_INTERP path into `path` (kMaxInterpSize bytes).
 [[nodiscard]] bool ReadInterpPath(const ProgramFile& file, char* path, Error& error);
 
-void Close(ProgramFile* file);
 
 }  // namespace ulexec

@@ -132,6 +132,21 @@ TEST_F(Layout, TopDownStaticPieEndsAtTheTop) {
   EXPECT_EQ(TopDownLoadBias(f, top, false), bias);
 }
 
+TEST_F(Layout, TopDownAlignsLargeFilesTo2MiBLikeThpGetUnmappedArea) {
+  // A 3 MiB static-pie on ext4 with ASLR off: the kernel maps 5 MiB top-down from
+  // 0x7ffff7fff000 and starts at the first 2 MiB boundary inside: 0x7ffff7c00000 (measured).
+  auto b = ElfBuilder::StaticPie();
+  b.load(1).p_memsz += 0x300000;  // the data segment gets a 3 MiB bss
+  const ElfFile f = Elf(b);
+  ASSERT_GE(f.span_end - f.span_start, 0x200000u);
+  const uint64_t top = 0x7ffff7fff000;
+  const uint64_t bias = TopDownLoadBias(f, top, true, true);
+  EXPECT_EQ(bias + f.span_start, 0x7ffff7c00000u);
+  EXPECT_LE(bias + f.span_end, top);
+  // Not on such a file system, or smaller than 2 MiB: page-aligned right below the top.
+  EXPECT_EQ(TopDownLoadBias(f, top, true, false) + f.span_end, top);
+}
+
 TEST_F(Layout, TopDownAlignsOnlyWhenAsked) {
   // C5: a static-pie honours a 2 MiB p_align; C6: an interpreter is placed page-aligned only.
   auto b = ElfBuilder::StaticPie();
