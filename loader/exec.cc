@@ -333,13 +333,11 @@ std::string_view ReadTimers() {
 
 template <typename F>
 void ForEachTimer(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    const std::string_view line = crt::Slice(text, 0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : crt::Slice(text, nl + 1);
+  (void)crt::ForEachLine(text, [&](std::string_view line) {
     unsigned long id;
     if (line.starts_with("ID: ") && crt::ParseUnsigned(crt::Slice(line, 4), &id)) f(id);
-  }
+    return true;
+  });
 }
 
 // The hand-off ops that reset caught signals to SIG_DFL and clean ignored ones (spec E1).

@@ -20,16 +20,13 @@ struct MapsLine {
 // Calls f(const MapsLine&) for each well-formed line of `text`; returns false on a malformed one.
 template <typename F>
 bool ForEachMapsLine(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    const std::string_view line = crt::Slice(text, 0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : crt::Slice(text, nl + 1);
-    if (line.empty()) continue;
+  return crt::ForEachLine(text, [&](std::string_view line) {
     MapsLine m;
+    if (line.empty()) return true;
     if (!ParseMapsLine(line, &m)) return false;
     f(m);
-  }
-  return true;
+    return true;
+  });
 }
 
 }  // namespace ulexec

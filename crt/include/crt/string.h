@@ -17,6 +17,17 @@ constexpr std::string_view Slice(std::string_view s, size_t pos, size_t n = std:
   return std::string_view(s.data() + pos, n < s.size() - pos ? n : s.size() - pos);
 }
 
+// Calls f(line) for each line of `text` (without its newline); stops early when f returns false.
+template <typename F>
+bool ForEachLine(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    if (!f(Slice(text, 0, nl))) return false;
+    text = nl == std::string_view::npos ? std::string_view() : Slice(text, nl + 1);
+  }
+  return true;
+}
+
 // Parses a decimal (or 0x hex) unsigned number; false unless all of `s` is one.
 bool ParseUnsigned(std::string_view s, unsigned long* out);
 
