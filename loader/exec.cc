@@ -694,7 +694,11 @@ class Exec {
     // Just above mmap_base, with a page of gap (so that it does not look like part of the image
     // below): the program's top-down mmaps never go there, and its stack stays far above (the
     // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
-    if (!handoff_.Create(max_ops, payload, space.mmap_base + kPageSize, error_)) return false;
+    // (Above an earlier ulexec's page, when this process was itself started by ulexec.)
+    const uint64_t area_size = Handoff::AreaSize(max_ops, payload);
+    uint64_t hint = space.mmap_base + kPageSize;
+    for (int i = 0; i < 8 && OverlapsAnyMapping(state_.maps, {hint, hint + area_size}); ++i) hint += 2 * kPageSize;
+    if (!handoff_.Create(max_ops, payload, hint, error_)) return false;
     rollback_.handoff = &handoff_;
     const Range area{handoff_.start(), handoff_.start() + handoff_.size()};
     bool clash = area.Overlaps(vdso_final_);

@@ -78,7 +78,9 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
     } else if (m.name == "[vsyscall]") {
       // not a real mapping
     } else {
-      if (m.end > s.highest_end && !own_image.Overlaps({m.start, m.end})) s.highest_end = m.end;
+      // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base.)
+      const bool handoff_page = m.end - m.start == kPageSize && m.name.empty() && std::string_view(m.perms) == "r-xp";
+      if (m.end > s.highest_end && !own_image.Overlaps({m.start, m.end}) && !handoff_page) s.highest_end = m.end;
       if (IsVdsoName(m.name) && s.vdso_vma_count < 4) {
         s.vdso_vmas[s.vdso_vma_count++] = {m.start, m.end};
         if (m.name == "[vdso]") s.vdso_start = m.start;

@@ -174,6 +174,26 @@ TEST(Command, ProgramFromStandardInput) {
   EXPECT_EQ(r.Get("proc.comm"), "\"memfd:ulexec\"");
 }
 
+// ulexec started by ulexec: the first one's hand-off page is gone and the program sees the
+// same layout as a single level (the second page sits above the first's place).
+TEST(Command, UlexecStartedByUlexec) {
+  for (const char* variant : {"static-pie", "glibc-dynamic"}) {
+    for (bool aslr : {true, false}) {
+      SCOPED_TRACE(std::string(variant) + (aslr ? "" : " without ASLR"));
+      const std::string probe = ProbePath(variant);
+      ASSERT_FALSE(probe.empty());
+      RunOptions direct = Options(probe, aslr);
+      const auto d = RunCommand(direct);
+      RunOptions nested = direct;
+      nested.argv.insert(nested.argv.begin(), {g_ulexec, g_ulexec});
+      const auto n = RunCommand(nested);
+      ASSERT_EQ(n.exit_code, 0) << n.err;
+      EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(n.out)), Allowed(aslr), "execve",
+                               "ulexec ulexec"));
+    }
+  }
+}
+
 // --fd N is fexecve: AT_EXECFN is /dev/fd/N and comm the file's own name, as execveat(N, "",
 // AT_EMPTY_PATH) gives them (spec A2, E6).
 TEST(Command, ProgramFromDescriptor) {
