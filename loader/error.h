@@ -20,9 +20,7 @@ struct Error : ulexec_error {
   template <typename... Parts>
   bool Fail(int err, const Parts&... parts) {
     code = err;
-    crt::Writer w(text, sizeof text - 1);
-    (w << ... << parts);
-    text[w.view().size()] = '\0';
+    crt::FormatTo(text, sizeof text, parts...);
     return false;
   }
 };

@@ -462,10 +462,8 @@ class Exec {
       if (!OpenForExec(AT_FDCWD, src_.path, &source.fd, error_)) return false;
       rollback_.own_fds[0] = source.fd;
     } else {
-      crt::Writer w(fd_name_, sizeof fd_name_ - 1);
-      w << "/dev/fd/" << source.fd;
-      fd_name_[w.view().size()] = '\0';
-      if (!options_.execfn) execfn_ = std::string_view(fd_name_, w.view().size());
+      const std::string_view fd_name = crt::FormatTo(fd_name_, sizeof fd_name_, "/dev/fd/", source.fd);
+      if (!options_.execfn) execfn_ = fd_name;
       // fexecve's checks: execute permission for this user, no noexec mount (spec D1).
       if (auto r = crt::sys::Faccessat(source.fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS); !r) {
         return error_.Fail(r.error(), "descriptor ", source.fd, " is not executable by this user");
@@ -494,9 +492,7 @@ class Exec {
   // execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
   std::string_view FileName(int fd) {
     char proc_path[48];
-    crt::Writer p(proc_path, sizeof proc_path - 1);
-    p << "/proc/self/fd/" << fd;
-    proc_path[p.view().size()] = '\0';
+    crt::FormatTo(proc_path, sizeof proc_path, "/proc/self/fd/", fd);
     auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, link_, sizeof link_);
     std::string_view name = n ? Basename(std::string_view(link_, n.value())) : std::string_view("exe");
     constexpr std::string_view kDeleted = " (deleted)";

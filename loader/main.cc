@@ -90,9 +90,7 @@ bool SearchPath(std::string_view name, const char* path_env, char* out, size_t c
     std::string_view dir = crt::Slice(path, 0, colon);
     if (dir.empty()) dir = ".";
     if (dir.size() + 1 + name.size() < cap) {
-      crt::Writer w(out, cap - 1);
-      w << dir << '/' << name;
-      out[w.view().size()] = '\0';
+      crt::FormatTo(out, cap, dir, '/', name);
       struct stat st;
       if (crt::sys::Fstatat(AT_FDCWD, out, &st, 0) && S_ISREG(st.st_mode)) {
         if (crt::sys::Faccessat(AT_FDCWD, out, X_OK, AT_EACCESS)) return true;
@@ -150,9 +148,7 @@ int main(int argc, char** argv, char** envp) {
   char** new_argv = argv + i;  // PROGRAM ARG... NULL, as the kernel laid them out
   if (exec_fd >= 0) {
     char name[24];
-    crt::Writer w(name, sizeof name - 1);
-    w << "--fd " << exec_fd;
-    name[w.view().size()] = '\0';
+    crt::FormatTo(name, sizeof name, "--fd ", exec_fd);
     if (argv0 && new_argv[0]) new_argv[0] = const_cast<char*>(argv0);
     const int result = ulexec::ExecFd(exec_fd, new_argv, envp, options, &error);
     return Report(name, -result, error);
@@ -166,9 +162,7 @@ int main(int argc, char** argv, char** envp) {
       std::string_view(program) != "-") {
     int err;
     if (!SearchPath(program, crt::ThisProcess().Getenv("PATH"), found, sizeof found, &err)) {
-      crt::Writer w(error.text, sizeof error.text - 1);
-      w << "not found in PATH";
-      error.text[w.view().size()] = '\0';
+      crt::FormatTo(error.text, sizeof error.text, "not found in PATH");
       return Report(program, err, error);
     }
     result = ulexec::ExecPath(found, new_argv, envp, options, &error);

@@ -93,9 +93,7 @@ void ReportFds(const Context&, crt::Writer& w) {
     else w << Errno{pos.error()} << '\n';
 
     char path[32];
-    crt::Writer pw(path, sizeof path - 1);
-    pw << "/proc/self/fd/" << fd;
-    path[pw.view().size()] = '\0';
+    crt::FormatTo(path, sizeof path, "/proc/self/fd/", fd);
     char target[4096];
     auto len = crt::sys::Readlinkat(AT_FDCWD, path, target, sizeof target);
     w << "fd." << fd << ".target: ";

@@ -63,6 +63,16 @@ class Writer {
   char inline_[512];
 };
 
+// Formats `parts` into `buf` as a C string: at most cap - 1 bytes (cut if longer), then a NUL.
+// Returns what was written, without the NUL.
+template <typename... Parts>
+std::string_view FormatTo(char* buf, size_t cap, const Parts&... parts) {
+  Writer w(buf, cap - 1);
+  (w << ... << parts);
+  buf[w.view().size()] = '\0';
+  return w.view();
+}
+
 // Writes "<prefix>: <message>\n" to stderr in one write.
 void PrintError(std::string_view prefix, std::string_view message);
 
