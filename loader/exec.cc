@@ -90,12 +90,14 @@ class ArgvHead {
     if (argv[0]) Push(argv[0]);
   }
   void Rewrite(const char* interpreter, const char* argument, const char* script) {
+    rewritten_ = true;
     if (size_ > 0) Drop();
     PushFront(script);
     if (argument) PushFront(argument);
     PushFront(interpreter);
   }
   std::span<const char* const> view() const { return {items_, size_}; }
+  bool rewritten() const { return rewritten_; }
 
  private:
   void Push(const char* s) { items_[size_++] = s; }
@@ -110,6 +112,7 @@ class ArgvHead {
   }
   const char* items_[3 * (kMaxScriptDepth + 1) + 1] = {};
   size_t size_ = 0;
+  bool rewritten_ = false;
 };
 
 size_t Count(const char* const* v) {
@@ -509,7 +512,9 @@ class Exec {
       return false;
     }
     argv_tail_ = std::span(argv_[0] ? argv_ + 1 : argv_, argv_[0] ? Count(argv_) - 1 : 0);
-    if (!CheckArgumentSpace(execfn_, head_.view(), argv_tail_, Count(argv_), envp_, state_.rlimit_stack, error_)) {
+    // Open() checked the caller's argv; #! lines add strings, which count too.
+    if (head_.rewritten() && !CheckArgumentSpace(execfn_, head_.view(), argv_tail_, Count(argv_), envp_,
+                                                 state_.rlimit_stack, error_)) {
       return false;
     }
     if (auto r = crt::sys::Getrandom(&random_, sizeof random_, 0); !r || r.value() != sizeof random_) {
