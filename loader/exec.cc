@@ -377,7 +377,8 @@ bool CheckMmMap(const PrctlMmMap& m, uint64_t rlimit_data, Error& error) {
 
 // Opens the program and follows #! lines to the ELF that runs (spec F), rewriting argv's head.
 // `name` is the program's name as the kernel knows it (the path, or /dev/fd/N).
-bool OpenProgram(int fd, bool from_path, const char* name, ArgvHead& head, Rollback& rollback, Error& error) {
+bool OpenProgram(int fd, bool from_path, const char* name, ArgvHead& head, Rollback& rollback, const char** elf_path,
+                 Error& error) {
   const char* script = name;
   for (int depth = 0;; ++depth) {
     if (!ReadHead(fd, &g_main, error)) return false;
@@ -407,6 +408,7 @@ bool OpenProgram(int fd, bool from_path, const char* name, ArgvHead& head, Rollb
     }
   }
   g_main.fd = fd;
+  *elf_path = script;
   return LoadHeaders(&g_main, Role::kProgram, error);
 }
 
@@ -477,7 +479,9 @@ class Exec {
     if (!CheckArgumentSpace(execfn_, {}, caller_argv, caller_argv.size(), envp_, StackLimit(), error_)) {
       return false;
     }
-    if (!OpenProgram(source.fd, src_.path != nullptr, execfn_.data(), head_, rollback_, error_)) return false;
+    if (!OpenProgram(source.fd, src_.path != nullptr, execfn_.data(), head_, rollback_, &elf_path_, error_)) {
+      return false;
+    }
     // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
     // runs: the final interpreter of a #! chain (spec E6).
     comm_ = src_.path || options_.execfn ? Basename(execfn_) : FileName(g_main.fd);
@@ -709,6 +713,7 @@ class Exec {
     auto* stack_copy = static_cast<std::byte*>(handoff_.Payload(image_bytes));
     if (stack_copy == nullptr) return error_.Fail(E2BIG, "internal error: the hand-off area is too small");
     BuildStackImage(stack_request_, std::span(stack_copy, image_bytes), &stack_);
+    stack_copy_ = stack_copy;
     // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
     // RLIMIT_STACK (spec A13).
     stack_size_ = space.stack_top - PageStart(stack_.arg_start) + kStackExpand;
@@ -861,6 +866,9 @@ class Exec {
   }
 
   bool Enter() {
+    if (options_.before_entry && !options_.before_entry(View(), options_.before_entry_context)) {
+      return error_.Fail(ECANCELED, "cancelled before the point of no return");
+    }
     // rseq: the host's registration points into memory that is about to go (spec E9).
     // A registration left behind would make the kernel write into unmapped memory and kill the
     // program at its first preemption: refuse instead.
@@ -876,6 +884,23 @@ class Exec {
     if (!handoff_.Seal(entry, stack_.sp, rollback_.mask, error_)) return false;
     // -- The point of no return. --
     handoff_.Enter();
+  }
+
+  EntryView View() const {
+    const uint64_t entry = has_interp_ ? g_interp.elf.ehdr.e_entry + interp_.final_bias
+                                       : g_main.elf.ehdr.e_entry + main_.final_bias;
+    return EntryView{elf_path_,
+                     execfn_.data(),
+                     has_interp_ ? g_interp_path : nullptr,
+                     entry,
+                     g_main.elf.ehdr.e_entry + main_.final_bias,
+                     main_.final_bias,
+                     has_interp_ ? interp_.final_bias : 0,
+                     state_.space.stack_top,
+                     stack_.sp,
+                     stack_copy_,
+                     state_.space.stack_top - image_low_,
+                     stack_request_.auxv.size()};
   }
 
   std::span<Image* const> images() {
@@ -894,6 +919,7 @@ class Exec {
   ArgvHead head_;
   std::span<const char* const> argv_tail_;
   std::string_view execfn_, comm_;
+  const char* elf_path_ = nullptr;  // the ELF file that runs, as named (a #! interpreter's path)
   char fd_name_[32] = {};
   char link_[256] = {};
   bool has_interp_ = false;
@@ -917,6 +943,7 @@ class Exec {
 
   Handoff handoff_;
   StackImage stack_;
+  const std::byte* stack_copy_ = nullptr;  // the stack image, in the hand-off payload
   uint64_t stack_size_ = 0;
 };
 

@@ -201,6 +201,53 @@ TEST(Library, RunsWhereSetMmIsRefused) {
   EXPECT_EQ(r.out, "hello from " + g_hello + "\nargv[1]: y\n");
 }
 
+// Options::before_entry sees what is about to run, from the bytes the loader built; returning
+// false undoes the exec and the caller carries on.
+struct SeenEntry {
+  bool called = false;
+  ulexec::EntryView view{};
+  uint64_t argc = 0;
+  std::string argv1;
+};
+
+bool Inspect(const ulexec::EntryView& view, void* context) {
+  auto* seen = static_cast<SeenEntry*>(context);
+  seen->called = true;
+  seen->view = view;
+  const auto* base = static_cast<const unsigned char*>(view.stack);
+  const uint64_t low = view.stack_top - view.stack_size;
+  uint64_t words[3];
+  memcpy(words, base + (view.sp - low), sizeof words);  // argc, argv[0], argv[1]
+  seen->argc = words[0];
+  if (words[2] >= low && words[2] < view.stack_top) seen->argv1 = reinterpret_cast<const char*>(base + (words[2] - low));
+  return false;
+}
+
+TEST(Library, BeforeEntrySeesTheStackAndCanCancel) {
+  SeenEntry seen;
+  ulexec::Options options;
+  options.before_entry = Inspect;
+  options.before_entry_context = &seen;
+  const char* argv[] = {g_hello.c_str(), "second", nullptr};
+  ulexec_error error{};
+  const int rc = ulexec::ExecPath(g_hello.c_str(), argv, environ, options, &error);
+  // Still here: cancelled and undone.
+  EXPECT_EQ(rc, -ECANCELED) << error.text;
+  ASSERT_TRUE(seen.called);
+  EXPECT_STREQ(seen.view.path, g_hello.c_str());
+  EXPECT_EQ(seen.view.interpreter, nullptr);
+  EXPECT_EQ(seen.view.entry, seen.view.program_entry);
+  EXPECT_EQ(seen.view.sp % 16, 0u);
+  EXPECT_LT(seen.view.sp, seen.view.stack_top);
+  EXPECT_GE(seen.view.stack_size, seen.view.stack_top - seen.view.sp);
+  EXPECT_GT(seen.view.auxv_count, 10u);
+  EXPECT_EQ(seen.argc, 2u);
+  EXPECT_EQ(seen.argv1, "second");
+  // The process is whole: run the program for real now, in a child.
+  const ChildResult r = ExecInChild({g_hello, "x"}, Nothing);
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {

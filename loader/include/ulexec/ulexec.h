@@ -12,6 +12,7 @@
 #define ULEXEC_ULEXEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,23 @@ int ulexec_exec_memory(const void* image, size_t size, char* const argv[], char*
 
 namespace ulexec {
 
+/* What the loader built, as Options::before_entry sees it: the images are mapped and the new
+ * stack is written, but nothing of the caller is gone yet. */
+struct EntryView {
+  const char* path;         /* the ELF file that runs (the last #! interpreter, or the program) */
+  const char* execfn;       /* AT_EXECFN */
+  const char* interpreter;  /* PT_INTERP, or nullptr */
+  uint64_t entry;           /* the first instruction: the interpreter's entry, or the program's */
+  uint64_t program_entry;   /* AT_ENTRY */
+  uint64_t load_bias;       /* the program's */
+  uint64_t interp_base;     /* AT_BASE: 0 without an interpreter */
+  uint64_t stack_top;       /* the top of [stack]; the end marker ends here */
+  uint64_t sp;              /* the initial stack pointer: argc is here */
+  const void* stack;        /* the bytes that will be at [stack_top - stack_size, stack_top) */
+  size_t stack_size;        /* at least stack_top - sp */
+  size_t auxv_count;        /* auxv entries, AT_NULL included */
+};
+
 struct Options {
   /* AT_EXECFN and the source of comm; nullptr: the path as given, or "/dev/fd/N". */
   const char* execfn = nullptr;
@@ -49,6 +67,11 @@ struct Options {
    * linked at a fixed address for that): not taken for the top of the mmap area. */
   const void* own_image_start = nullptr;
   const void* own_image_end = nullptr;
+  /* Called once, just before the point of no return (all signals blocked, the caller's memory
+   * still there). Returning false cancels: everything is undone and the call fails with
+   * -ECANCELED. For demos and tools that show what is about to run. */
+  bool (*before_entry)(const EntryView& view, void* context) = nullptr;
+  void* before_entry_context = nullptr;
 };
 
 /* Same contracts as the C functions. */
