@@ -1,6 +1,6 @@
 // Tests of the probe and its runner: every probe build is started directly (by the kernel) with
 // a known argv, environment and prepared state, and its report is checked field by field against
-// ../../shared/execve-spec.md (sections A, B, E); then two runs are compared to show that only
+// docs/execve.md (sections A, B, E); then two runs are compared to show that only
 // ASLR-dependent and random keys differ, so that the comparator can be trusted with ulexec.
 #include "probe-runner.h"
 

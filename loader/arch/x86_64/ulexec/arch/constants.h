@@ -1,4 +1,4 @@
-// x86-64 facts the loader needs, as the kernel defines them (see ../shared/execve-spec.md).
+// x86-64 facts the loader needs, as the kernel defines them (docs/execve.md).
 #pragma once
 
 #include <cstdint>
