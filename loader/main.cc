@@ -18,45 +18,66 @@ extern "C" const char _end[] __attribute__((visibility("hidden")));
 
 namespace {
 
+// Fits 80 columns (tests/install checks it); every option here is in ulexec(1) (checked too).
 constexpr std::string_view kUsage =
-    "Usage: ulexec [OPTIONS] PROGRAM [ARG...]\n"
-    "       ulexec [OPTIONS] --fd N [ARG0 [ARG...]]\n"
-    "Start PROGRAM inside this process, without the execve system call, with argv PROGRAM ARG...\n"
-    "and the inherited environment. PROGRAM cannot tell the difference from an execve.\n"
+    "Usage: ulexec [OPTION]... PROGRAM [ARG]...\n"
+    "  or:  ulexec [OPTION]... --fd N [ARG0 [ARG]...]\n"
+    "Start PROGRAM inside this process, without the execve system call, with argv\n"
+    "PROGRAM ARG... and the inherited environment. PROGRAM cannot tell the\n"
+    "difference from an execve. A PROGRAM without a slash is searched for in PATH\n"
+    "as execvp does (default PATH /bin:/usr/bin).\n"
     "\n"
-    "\n"
-    "A PROGRAM without a slash is searched for in PATH, as execvp does (default PATH /bin:/usr/bin).\n"
-    "Options (they end at the first non-option or at --):\n"
+    "Options end at the first non-option or at --:\n"
     "  -a NAME            pass NAME as argv[0] (like exec -a)\n"
-    "  --fd N             run the program open on descriptor N (like fexecve); argv is ARG0 ARG...\n"
-    "  --no-path-search   take a PROGRAM without a slash as a file in the current directory\n"
+    "  --fd N             run the program open on descriptor N (like fexecve);\n"
+    "                     argv is ARG0 ARG...\n"
+    "  --no-path-search   take a PROGRAM without a slash as a file in the\n"
+    "                     current directory\n"
     "  -                  as PROGRAM: read the program from standard input\n"
     "  --help             show this help and exit\n"
     "  --version          show the version and exit\n"
     "\n"
-    "Exit status: that of PROGRAM; 127 if PROGRAM is not found, 126 if it cannot be run;\n"
-    "2 for a usage error. Errors are one line: ulexec: PROGRAM: reason (detail).\n";
+    "Exit status: that of PROGRAM; 125 if ulexec itself fails (a usage error),\n"
+    "126 if PROGRAM is found but cannot be run, 127 if it is not found.\n"
+    "Errors are one line: ulexec: PROGRAM: reason (detail).\n"
+    "Full documentation: man ulexec (the library: man 3 ulexec)\n";
 
-constexpr std::string_view kVersion = "ulexec 0.1.0\n";
+// ULEXEC_VERSION: the project() version in meson.build.
+constexpr std::string_view kVersion = "ulexec " ULEXEC_VERSION "\n";
+
+// env(1) and timeout(1)'s status for a failure of the command itself, not of PROGRAM.
+constexpr int kOwnFailure = 125;
 
 int Usage(std::string_view message, std::string_view detail = {}) {
   crt::Writer err(2);
   err << "ulexec: " << message << detail << "\nTry 'ulexec --help' for more information.\n";
-  return 2;
+  return kOwnFailure;
 }
 
-int Report(std::string_view program, int code, const ulexec_error& error) {
+// Writes --help or --version; a failed write (stdout closed, a full disk) is ulexec's own failure.
+int Print(std::string_view text) {
+  if (crt::WriteAll(1, text.data(), text.size())) return 0;
+  crt::Writer err(2);
+  err << "ulexec: write error on standard output\n";
+  return kOwnFailure;
+}
+
+// PROGRAM's failure, as a shell reports it: 127 not found, 126 found but cannot be run.
+int Report(std::string_view program, int code, const ulexec_error& error, int status = 0) {
   crt::Writer err(2);
   err << "ulexec: " << program << ": " << crt::ErrnoMessage(code);
   if (error.text[0]) err << " (" << error.text << ')';
   err << '\n';
+  if (status) return status;
   return code == ENOENT ? 127 : 126;
 }
 
 // Reads all of standard input into anonymous memory (unmapped with the rest of ulexec at the
-// hand-off, or left to the exit on failure).
-bool ReadStdin(void** data, size_t* size, int* err) {
+// hand-off, or left to the exit on failure). `*own` tells a failure to get memory (ulexec's own)
+// from a failure to read (the program's).
+bool ReadStdin(void** data, size_t* size, int* err, bool* own) {
   size_t cap = 1 << 20, len = 0;
+  *own = true;
   auto m = crt::sys::Mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (!m) return *err = m.error(), false;
   char* buf = static_cast<char*>(m.value());
@@ -70,6 +91,7 @@ bool ReadStdin(void** data, size_t* size, int* err) {
     auto r = crt::sys::Read(0, buf + len, cap - len);
     if (!r) {
       if (r.error() == EINTR) continue;
+      *own = false;
       return *err = r.error(), false;
     }
     if (r.value() == 0) break;
@@ -115,8 +137,8 @@ int main(int argc, char** argv, char** envp) {
       ++i;
       break;
     }
-    if (arg == "--help") return crt::WriteAll(1, kUsage.data(), kUsage.size()) ? 0 : 1;
-    if (arg == "--version") return crt::WriteAll(1, kVersion.data(), kVersion.size()) ? 0 : 1;
+    if (arg == "--help") return Print(kUsage);
+    if (arg == "--version") return Print(kVersion);
     if (arg == "-a") {
       if (++i == argc) return Usage("option -a needs a NAME");
       argv0 = argv[i];
@@ -170,9 +192,11 @@ int main(int argc, char** argv, char** envp) {
     void* data;
     size_t size;
     int err;
-    if (!ReadStdin(&data, &size, &err)) {
-      error.text[0] = '\0';
-      return Report(program, err, error);
+    bool own;
+    if (!ReadStdin(&data, &size, &err, &own)) {
+      crt::FormatTo(error.text, sizeof error.text,
+                    own ? "no memory for the program read from standard input" : "cannot read standard input");
+      return Report(program, err, error, own ? kOwnFailure : 0);
     }
     result = ulexec::ExecMemory(data, size, new_argv, envp, options, &error);
   } else {
