@@ -136,6 +136,12 @@ inline Result<int> Getpid() { return SyscallResult<int>(SYS_getpid); }
 inline Result<int> Gettid() { return SyscallResult<int>(SYS_gettid); }
 inline Result<int> Kill(int pid, int sig) { return SyscallResult<int>(SYS_kill, pid, sig); }
 inline Result<int> Tgkill(int tgid, int tid, int sig) { return SyscallResult<int>(SYS_tgkill, tgid, tid, sig); }
+// minish: process groups, the terminal, the working directory.
+inline Result<int> Setpgid(int pid, int pgid) { return SyscallResult<int>(SYS_setpgid, pid, pgid); }
+inline Result<int> Getpgid(int pid) { return SyscallResult<int>(SYS_getpgid, pid); }
+inline Result<int> Ioctl(int fd, unsigned long request, void* arg) { return SyscallResult<int>(SYS_ioctl, fd, request, arg); }
+inline Result<int> Chdir(const char* path) { return SyscallResult<int>(SYS_chdir, path); }
+inline Result<size_t> Getcwd(char* buf, size_t n) { return SyscallResult<size_t>(SYS_getcwd, buf, n); }
 
 inline Result<int> RtSigaction(int sig, const KernelSigaction* act, KernelSigaction* old) {
   return SyscallResult<int>(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
