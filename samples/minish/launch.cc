@@ -73,7 +73,7 @@ bool LooksBinary(const char* path) {
 }  // namespace
 
 void RunInChild(Shell& shell, const ExpandedCommand& command) {
-  if (!ApplyRedirects(command, nullptr)) ExitShell(1);
+  if (!ApplyRedirects(command, nullptr)) ExitShell(kRedirectFailed);
   if (command.argc == 0) ExitShell(0);
   for (size_t i = 0; i < command.assignment_count; ++i) (void)shell.vars.Assign(command.assignments[i], true);
   const char* name = command.argv[0];

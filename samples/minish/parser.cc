@@ -24,7 +24,7 @@ const char* Unexpected(const Token& t) {
     case TokenKind::kAndIf: return "unexpected '&&'";
     case TokenKind::kSemi: return "unexpected ';'";
     case TokenKind::kNewline: return "unexpected newline";
-    case TokenKind::kRedirect: return "a redirection needs a word after it";
+    case TokenKind::kRedirect: return "unexpected redirection";
     default: return "unexpected end of input";
   }
 }

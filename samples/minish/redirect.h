@@ -15,6 +15,9 @@ struct SavedFds {
   size_t count = 0;
 };
 
+// The status of a command whose redirection failed: 2, as dash gives (bash gives 1).
+constexpr int kRedirectFailed = 2;
+
 // Applies them in order; on failure reports "minish: TARGET: reason" and returns false (the
 // ones already done stay done: Restore undoes them).
 bool ApplyRedirects(const ExpandedCommand& command, SavedFds* saved);

@@ -55,7 +55,7 @@ void SetUpChild(Shell& shell, int pgid, bool background) {
 // A command that runs in the shell: only assignments, or a built-in; redirections around it.
 int RunHere(Shell& shell, const ExpandedCommand& command) {
   SavedFds saved;
-  int status = 1;
+  int status = kRedirectFailed;
   if (ApplyRedirects(command, &saved)) {
     status = 0;
     for (size_t i = 0; i < command.assignment_count; ++i) {
@@ -117,9 +117,14 @@ int RunPipeline(Shell& shell, const Pipeline& pipeline, std::string_view text, b
   return here ? RunHere(shell, commands[0]) : Launch(shell, commands, pipeline.count, text, background);
 }
 
+// Whether the user pressed Ctrl+C at a terminal: then, as bash and dash do, the rest of the
+// command line is dropped (the foreground job died of SIGINT; the shell ignores it itself).
+bool Interrupted(const Shell& shell, int status) { return shell.jobs.job_control() && status == 128 + SIGINT; }
+
 int RunAndOr(Shell& shell, const AndOr& list) {
   int status = shell.vars.status();
   for (size_t i = 0; i < list.count; ++i) {
+    if (i > 0 && Interrupted(shell, status)) break;
     if (i > 0 && (list.connectors[i - 1] == Connector::kAnd) != (status == 0)) continue;
     status = RunPipeline(shell, list.pipelines[i], list.text, false);
     shell.vars.set_status(status);
@@ -151,6 +156,7 @@ int RunInBackground(Shell& shell, const AndOr& list) {
 
 int RunCommandLine(Shell& shell, const CommandLine& line) {
   for (size_t i = 0; i < line.count; ++i) {
+    if (i > 0 && Interrupted(shell, shell.vars.status())) break;
     const AndOr& item = line.items[i];
     shell.vars.set_status(item.background ? RunInBackground(shell, item) : RunAndOr(shell, item));
   }
