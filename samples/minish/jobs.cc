@@ -141,8 +141,7 @@ int JobTable::Foreground(Job* job, bool resume) {
   const int status = job->Status();
   if (job->Stopped()) {
     current_ = job->id;
-    crt::Writer err(2);
-    err << '\n';
+    (void)crt::WriteAll(2, "\n", 1);  // the terminal shows ^Z after the prompt's line
     Print(2, *job, true);
     job->notified = true;
     return status;
