@@ -51,6 +51,11 @@ class Session:
     def command(self, line):
         self.send(line.encode() + b"\n")
 
+    def run(self, line, timeout=10.0):
+        """Types a line and returns what the terminal shows up to the next prompt."""
+        self.command(line)
+        return self.read_until(PROMPT, timeout)
+
 
 def expect(cond, what, text):
     if not cond:
@@ -70,15 +75,13 @@ def main():
     text = s.read_until(PROMPT)
     expect(time.monotonic() - start < 5, "Ctrl+C ends sleep 30 at once", text)
     expect("AFTER-SLEEP" not in text, "the rest of the line is dropped, as bash and dash do", text)
-    s.command("echo status=$?")
-    text = s.read_until(PROMPT)
+    text = s.run("echo status=$?")
     expect("status=130" in text, "the shell survived; the interrupted command's status is 130", text)
     s.command("sleep 30 || echo not-printed | tr a-z A-Z")
     time.sleep(0.5)
     s.send(b"\x03")
     s.read_until(PROMPT)
-    s.command("echo status=$?")
-    text = s.read_until(PROMPT)
+    text = s.run("echo status=$?")
     expect("status=130" in text and "NOT-PRINTED" not in text, "after Ctrl+C, not even || runs", text)
 
     # Ctrl+Z stops the job; jobs lists it; fg resumes it and it finishes.
@@ -87,25 +90,18 @@ def main():
     s.send(b"\x1a")
     text = s.read_until(PROMPT)
     expect("Stopped" in text and "[1]+" in text, "Ctrl+Z reports [1]+ Stopped", text)
-    s.command("jobs")
-    text = s.read_until(PROMPT)
+    text = s.run("jobs")
     expect("[1]+  Stopped" in text and "sleep 1.5" in text, "jobs lists the stopped job", text)
-    s.command("fg")
-    text = s.read_until(PROMPT, timeout=15)
+    text = s.run("fg", timeout=15)
     expect("sleep 1.5" in text, "fg names the job it resumes", text)
-    s.command("jobs; echo jobs-listed")
-    text = s.read_until(PROMPT)
+    text = s.run("jobs; echo jobs-listed")
     expect("sleep 1.5" not in text and "jobs-listed" in text, "the job finished: jobs lists nothing", text)
 
     # A background job is reported when it ends, at the next prompt.
-    s.command("sleep 0.5 &")
-    text = s.read_until(PROMPT)
+    text = s.run("sleep 0.5 &")
     expect("[1] " in text, "a background job gets [N] PID", text)
     time.sleep(1.0)
-    s.command("echo later")
-    text = s.read_until(PROMPT)
-    s.command("")
-    text += s.read_until(PROMPT)
+    text = s.run("echo later") + s.run("")
     expect("Done" in text and "sleep 0.5" in text, "the finished background job is reported as Done", text)
 
     # bg resumes a stopped job in the background.
@@ -113,12 +109,10 @@ def main():
     time.sleep(0.3)
     s.send(b"\x1a")
     s.read_until(PROMPT)
-    s.command("bg")
-    text = s.read_until(PROMPT)
+    text = s.run("bg")
     expect("sleep 0.8 &" in text, "bg resumes the job in the background", text)
     time.sleep(1.2)
-    s.command("")
-    text = s.read_until(PROMPT)
+    text = s.run("")
     expect("Done" in text, "the resumed job ends and is reported", text)
 
     s.command("exit 7")

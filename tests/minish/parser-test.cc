@@ -24,6 +24,13 @@ class Vars final : public Variables {
 class ParserTest : public ::testing::Test {
  protected:
   ParseResult Parse(std::string_view src, size_t pos = 0) { return ParseCommandLine(src, pos, arena_); }
+  // The first simple command of a line that must parse.
+  const Command& First(std::string_view src) {
+    const ParseResult r = Parse(src);
+    EXPECT_TRUE(r.ok) << src;
+    static const Command kNone{};
+    return r.ok && r.line.count ? r.line.items[0].pipelines[0].commands[0] : kNone;
+  }
   // The columns and message of the syntax error in src.
   std::string Error(std::string_view src) {
     const ParseResult r = Parse(src);
@@ -64,9 +71,7 @@ TEST_F(ParserTest, PipelinesAndListsMakeATree) {
 }
 
 TEST_F(ParserTest, RedirectionsWithDescriptors) {
-  const ParseResult r = Parse("cmd <in >out 2>>log 2>&1 3<&0 >&- x");
-  ASSERT_TRUE(r.ok);
-  const Command& c = r.line.items[0].pipelines[0].commands[0];
+  const Command& c = First("cmd <in >out 2>>log 2>&1 3<&0 >&- x");
   ASSERT_EQ(c.word_count, 2u);
   EXPECT_EQ(c.words[1].raw, "x");
   ASSERT_EQ(c.redirect_count, 6u);
@@ -84,9 +89,7 @@ TEST_F(ParserTest, RedirectionsWithDescriptors) {
 }
 
 TEST_F(ParserTest, QuotesStayInRawWords) {
-  const ParseResult r = Parse("echo 'a b'\"c;d\"\\ e ${X}y # comment");
-  ASSERT_TRUE(r.ok);
-  const Command& c = r.line.items[0].pipelines[0].commands[0];
+  const Command& c = First("echo 'a b'\"c;d\"\\ e ${X}y # comment");
   ASSERT_EQ(c.word_count, 3u);
   EXPECT_EQ(c.words[1].raw, "'a b'\"c;d\"\\ e");
   EXPECT_EQ(c.words[2].raw, "${X}y");
@@ -157,10 +160,9 @@ TEST_F(ParserTest, ExpansionAndQuoteRemoval) {
 
 TEST_F(ParserTest, ExpandCommandSeparatesAssignments) {
   vars_.values = {{"X", "1 2"}};
-  const ParseResult r = Parse("A=$X B='b c' cmd $X C=3 >$X");
-  ASSERT_TRUE(r.ok);
+  const Command& c = First("A=$X B='b c' cmd $X C=3 >$X");
   ExpandedCommand e;
-  ASSERT_TRUE(ExpandCommand(r.line.items[0].pipelines[0].commands[0], vars_, arena_, &e));
+  ASSERT_TRUE(ExpandCommand(c, vars_, arena_, &e));
   ASSERT_EQ(e.assignment_count, 2u);
   EXPECT_STREQ(e.assignments[0], "A=1 2");
   EXPECT_STREQ(e.assignments[1], "B=b c");
