@@ -5,6 +5,7 @@
 #include "parser.h"
 #include "shell.h"
 
+#include <crt/errno-names.h>
 #include <crt/format.h>
 #include <crt/signal.h>
 #include <crt/sys.h>
@@ -111,8 +112,8 @@ int main(int argc, char** argv, char** envp) {
     shell.vars.Init(envp, argv[1], argv + 2, static_cast<size_t>(argc - 2));
     auto fd = crt::sys::Open(argv[1], O_RDONLY | O_CLOEXEC);
     if (!fd || !ReadAll(fd.value(), &text)) {
-      crt::Writer(2) << "minish: " << argv[1] << ": cannot open the script\n";
-      return 127;
+      crt::Writer(2) << "minish: " << argv[1] << ": " << crt::ErrnoMessage(fd ? EIO : fd.error()) << '\n';
+      return fd ? 126 : 127;  // bash's statuses for a script it cannot read
     }
     (void)crt::sys::Close(fd.value());
     shell.script = argv[1];

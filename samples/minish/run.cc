@@ -74,7 +74,11 @@ int Launch(Shell& shell, const ExpandedCommand* commands, size_t count, std::str
   int input = -1;
   for (size_t i = 0; i < count; ++i) {
     int pipe_fds[2] = {-1, -1};
-    if (i + 1 < count && !crt::sys::Pipe2(pipe_fds, O_CLOEXEC)) return Report(1, "pipe", EMFILE);
+    auto piped = i + 1 < count ? crt::sys::Pipe2(pipe_fds, O_CLOEXEC) : crt::Result<int>::FromRaw(0);
+    if (!piped) {
+      Report(1, "pipe", piped.error());
+      break;  // what already runs is waited for below
+    }
     auto pid = crt::sys::Fork();
     if (pid && pid.value() == 0) {
       SetUpChild(shell, job->count ? job->pgid : 0, background);
@@ -89,12 +93,12 @@ int Launch(Shell& shell, const ExpandedCommand* commands, size_t count, std::str
     if (pipe_fds[1] >= 0) (void)crt::sys::Close(pipe_fds[1]);
     input = pipe_fds[0];
     if (!pid) {
-      if (input >= 0) (void)crt::sys::Close(input);
       Report(1, "fork", pid.error());
       break;
     }
     shell.jobs.Add(job, pid.value());
   }
+  if (input >= 0) (void)crt::sys::Close(input);  // left open only when the loop broke off
   if (job->count == 0) {
     shell.jobs.Free(job);
     return 1;

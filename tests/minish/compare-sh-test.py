@@ -41,6 +41,8 @@ TABLE = [
     ("exit 5", None),
     ("false", None),
     ("busybox false; echo $?", None),
+    ("sh -c 'kill -SEGV $$'; echo $?", "Segmentation fault"),
+    ("sh -c 'kill -USR1 $$'; echo $?; sh -c 'kill -PIPE $$'; echo $?", "User defined signal 1"),
     # pipelines of real programs
     ("printf 'b\\na\\nc\\n' | sort | head -n 2", None),
     ("seq 1 1000 | grep 7 | wc -l", None),
