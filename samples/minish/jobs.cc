@@ -150,6 +150,7 @@ int JobTable::Foreground(Job* job, bool resume) {
   // As shells do: a word for a signal that ended the job, except the two a user expects
   // (Ctrl+C gets a new line on a terminal; a closed pipe is the normal end of `yes | head`).
   const int sig = WIFSIGNALED(last.status) ? WTERMSIG(last.status) : 0;
+  interrupted_ = interrupted_ || (sig == SIGINT && job_control_);
   if (sig && sig != SIGPIPE && (sig != SIGINT || job_control_)) {
     crt::Writer err(2);
     if (sig != SIGINT) {
@@ -166,7 +167,10 @@ int JobTable::Foreground(Job* job, bool resume) {
 
 void JobTable::Background(Job* job, bool resume) {
   current_ = job->id;
-  if (!resume) return;
+  if (!resume) {
+    if (job_control_) crt::Writer(2) << '[' << job->id << "] " << job->processes[job->count - 1].pid << '\n';
+    return;
+  }
   for (size_t i = 0; i < job->count; ++i) job->processes[i].stopped = false;
   (void)crt::sys::Kill(job_control_ ? -job->pgid : job->processes[0].pid, SIGCONT);
   crt::Writer out(1);

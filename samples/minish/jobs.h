@@ -44,7 +44,12 @@ class JobTable {
   // Runs `job` in the foreground until it ends or stops; returns its status (128 + SIGTSTP
   // etc. when stopped, as shells do).
   int Foreground(Job* job, bool resume);
+  // Leaves `job` running in the background: "[1] PID" with job control, or resumed ("bg").
   void Background(Job* job, bool resume);
+  // Whether a foreground job was ended by Ctrl+C on the terminal since the last clear: then,
+  // as bash and dash do, the rest of the command line is dropped.
+  bool interrupted() const { return interrupted_; }
+  void clear_interrupted() { interrupted_ = false; }
   // Collects what ended or stopped without blocking, and reports background jobs that ended
   // (when `report`), then forgets them.
   void Reap(bool report);
@@ -66,8 +71,9 @@ class JobTable {
   Job jobs_[kMaxJobs];
   int current_ = 0;  // the id of the "+" job
   bool job_control_ = false;
+  bool interrupted_ = false;
   int shell_pgid_ = 0;
-  char tty_modes_[64];
+  char tty_modes_[64];  // the shell's terminal modes (TCGETS: the kernel's 36-byte termios)
   bool have_tty_modes_ = false;
 };
 

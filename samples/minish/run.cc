@@ -31,9 +31,8 @@ int Report(int status, std::string_view what, int err) {
 // the child the leader of a new group.
 void SetUpChild(Shell& shell, int pgid, bool background) {
   if (shell.jobs.job_control()) {
-    const int pid = crt::sys::Getpid().value();
-    (void)crt::sys::Setpgid(0, pgid ? pgid : pid);
-    int group = pgid ? pgid : pid;
+    int group = pgid ? pgid : crt::sys::Getpid().value();
+    (void)crt::sys::Setpgid(0, group);
     if (!background) (void)crt::sys::Ioctl(0, TIOCSPGRP, &group);  // SIGTTOU is still ignored here
     for (int sig : kJobControlSignals) (void)crt::Signal(sig, SIG_DFL);
   } else if (background) {
@@ -105,7 +104,6 @@ int Launch(Shell& shell, const ExpandedCommand* commands, size_t count, std::str
   }
   if (!background) return shell.jobs.Foreground(job, false);
   shell.jobs.Background(job, false);
-  if (shell.interactive) crt::Writer(2) << '[' << job->id << "] " << job->processes[job->count - 1].pid << '\n';
   return 0;
 }
 
@@ -121,14 +119,10 @@ int RunPipeline(Shell& shell, const Pipeline& pipeline, std::string_view text, b
   return here ? RunHere(shell, commands[0]) : Launch(shell, commands, pipeline.count, text, background);
 }
 
-// Whether the user pressed Ctrl+C at a terminal: then, as bash and dash do, the rest of the
-// command line is dropped (the foreground job died of SIGINT; the shell ignores it itself).
-bool Interrupted(const Shell& shell, int status) { return shell.jobs.job_control() && status == 128 + SIGINT; }
-
 int RunAndOr(Shell& shell, const AndOr& list) {
   int status = shell.vars.status();
   for (size_t i = 0; i < list.count; ++i) {
-    if (i > 0 && Interrupted(shell, status)) break;
+    if (shell.jobs.interrupted()) break;
     if (i > 0 && (list.connectors[i - 1] == Connector::kAnd) != (status == 0)) continue;
     status = RunPipeline(shell, list.pipelines[i], list.text, false);
     shell.vars.set_status(status);
@@ -152,15 +146,14 @@ int RunInBackground(Shell& shell, const AndOr& list) {
   }
   shell.jobs.Add(job, pid.value());
   shell.jobs.Background(job, false);
-  if (shell.interactive) crt::Writer(2) << '[' << job->id << "] " << pid.value() << '\n';
   return 0;
 }
 
 }  // namespace
 
 int RunCommandLine(Shell& shell, const CommandLine& line) {
-  for (size_t i = 0; i < line.count; ++i) {
-    if (i > 0 && Interrupted(shell, shell.vars.status())) break;
+  shell.jobs.clear_interrupted();
+  for (size_t i = 0; i < line.count && !shell.jobs.interrupted(); ++i) {
     const AndOr& item = line.items[i];
     shell.vars.set_status(item.background ? RunInBackground(shell, item) : RunAndOr(shell, item));
   }
