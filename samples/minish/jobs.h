@@ -15,7 +15,7 @@ struct Job {
     bool done;
     bool stopped;
   };
-  static constexpr size_t kMaxProcesses = 64;
+  static constexpr size_t kMaxProcesses = 1024;  // a longer pipeline is refused before it starts
 
   int id = 0;  // [id] in reports; 0 for a free slot
   int pgid = 0;

@@ -114,6 +114,7 @@ int RunPipeline(Shell& shell, const Pipeline& pipeline, std::string_view text, b
     ok = ExpandCommand(pipeline.commands[i], shell.vars, *shell.arena, &commands[i]);
   }
   if (!ok) return Report(1, "expansion", ENOMEM);
+  if (pipeline.count > Job::kMaxProcesses) return Report(1, "pipeline", E2BIG);
   const bool here = pipeline.count == 1 && !background &&
                     (commands[0].argc == 0 || IsBuiltin(commands[0].argv[0]));
   return here ? RunHere(shell, commands[0]) : Launch(shell, commands, pipeline.count, text, background);

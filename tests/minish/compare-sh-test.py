@@ -50,6 +50,7 @@ TABLE = [
     ("seq 20 | tac | tail -n 3 | tr '\\n' ' ' | rev", None),
     ("echo x | cat - /etc/hostname | wc -l", None),
     ("busybox echo hi | busybox wc -c", None),
+    ("echo through-200-cats" + " | cat" * 200, None),
     ("seq 5 | busybox tac | sort -n | head -n 1", None),
     ("false | true; echo $?", None),
     ("true | false; echo $?", None),
