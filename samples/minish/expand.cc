@@ -169,7 +169,9 @@ bool ExpandCommand(const Command& command, const Variables& vars, Arena& arena, 
   if (argc < 0 || !out->assignments || !out->targets) return false;
   out->argv = arena.New<char*>(static_cast<size_t>(argc) + 1);
   if (!out->argv) return false;
-  out->argc = static_cast<size_t>(ExpandAll(words, word_count, true, vars, arena, out->argv, static_cast<size_t>(argc)));
+  // The same words again, now stored: the same count (the variables did not change).
+  if (ExpandAll(words, word_count, true, vars, arena, out->argv, static_cast<size_t>(argc)) != argc) return false;
+  out->argc = static_cast<size_t>(argc);
   out->assignment_count = assignments;
   if (ExpandAll(command.words, assignments, false, vars, arena, out->assignments, assignments) < 0) return false;
   for (size_t r = 0; r < command.redirect_count; ++r) {
@@ -177,7 +179,7 @@ bool ExpandCommand(const Command& command, const Variables& vars, Arena& arena, 
     if (ExpandWord(command.redirects[r].target.raw, false, vars, arena, &target, 1) < 0) return false;
     out->targets[r] = target;
   }
-  return out->argc == static_cast<size_t>(argc);
+  return true;
 }
 
 }  // namespace minish

@@ -24,7 +24,6 @@ const char* Unexpected(const Token& t) {
     case TokenKind::kAndIf: return "unexpected '&&'";
     case TokenKind::kSemi: return "unexpected ';'";
     case TokenKind::kNewline: return "unexpected newline";
-    case TokenKind::kRedirect: return "unexpected redirection";
     default: return "unexpected end of input";
   }
 }

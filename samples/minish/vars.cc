@@ -33,8 +33,8 @@ const char* VariableStore::Get(std::string_view name) const {
     if (c == '#') return count_text_;
     if (c >= '0' && c <= '9') return positional_[c - '0'];
   }
-  Entry* e = const_cast<VariableStore*>(this)->Find(name);
-  return e ? e->text + e->name_len + 1 : nullptr;
+  const size_t i = IndexOf(name);
+  return i < count_ ? entries_[i].text + entries_[i].name_len + 1 : nullptr;
 }
 
 void VariableStore::set_status(int status) {
@@ -42,11 +42,16 @@ void VariableStore::set_status(int status) {
   crt::FormatTo(status_text_, sizeof status_text_, status);
 }
 
-VariableStore::Entry* VariableStore::Find(std::string_view name) {
+size_t VariableStore::IndexOf(std::string_view name) const {
   for (size_t i = 0; i < count_; ++i) {
-    if (std::string_view(entries_[i].text, entries_[i].name_len) == name) return &entries_[i];
+    if (std::string_view(entries_[i].text, entries_[i].name_len) == name) return i;
   }
-  return nullptr;
+  return count_;
+}
+
+VariableStore::Entry* VariableStore::Find(std::string_view name) {
+  const size_t i = IndexOf(name);
+  return i < count_ ? &entries_[i] : nullptr;
 }
 
 const char* VariableStore::Store(std::string_view name, std::string_view value) {

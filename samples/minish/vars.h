@@ -41,6 +41,7 @@ class VariableStore final : public Variables {
   static constexpr size_t kMaxEntries = 1024;
   static constexpr size_t kBlockSize = 256 * 1024;
 
+  size_t IndexOf(std::string_view name) const;  // count_ when there is none
   Entry* Find(std::string_view name);
   const char* Store(std::string_view name, std::string_view value);
   void Compact();
