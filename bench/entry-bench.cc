@@ -70,18 +70,23 @@ struct Cell {
   std::vector<Sample> samples;
 };
 
+// Without `why`: the usage on stdout, exit status 0 (--help).
 [[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "entry-bench: %s\nusage: entry-bench [--starts N] [--warmup N] [--only ROW:COLUMN]... "
-               "[--probes DIR] [--ulexec PATH] [--ldso PATH]\n",
-               why);
-  std::exit(2);
+  if (why != nullptr) std::fprintf(stderr, "entry-bench: %s\n", why);
+  std::fprintf(why != nullptr ? stderr : stdout,
+               "usage: entry-bench [--starts N] [--warmup N] [--only ROW:COLUMN]... [--probes DIR] [--ulexec PATH] "
+               "[--ldso PATH]\nrows: static static-pie glibc-dynamic musl-static big-static\n"
+               "columns: execve ulexec-command ulexec-library memfd-fexecve ldso (glibc-dynamic only)\n");
+  std::exit(why ? 2 : 0);
 }
 
 Config ParseArgs(int argc, char** argv) {
   Config config;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
+    if (flag == "--help") Usage(nullptr);
+    constexpr std::string_view kFlags[] = {"--starts", "--warmup", "--only", "--probes", "--ulexec", "--ldso"};
+    if (std::find(std::begin(kFlags), std::end(kFlags), flag) == std::end(kFlags)) Usage("unknown option");
     if (i + 1 >= argc) Usage("every option takes a value");
     const char* value = argv[++i];
     if (flag == "--starts") {
@@ -94,10 +99,8 @@ Config ParseArgs(int argc, char** argv) {
       config.probes = value;
     } else if (flag == "--ulexec") {
       config.ulexec = value;
-    } else if (flag == "--ldso") {
-      config.ldso = value;
     } else {
-      Usage("unknown option");
+      config.ldso = value;
     }
   }
   if (config.starts < 1 || config.warmup < 0) Usage("--starts must be at least 1, --warmup at least 0");
