@@ -70,12 +70,13 @@ void MemfdFexecve(const Launch& launch, char* const argv[]) {
   slot->minflt0 = usage.ru_minflt;
   clock_gettime(CLOCK_MONOTONIC, &t);
   slot->t0_ns = Nanoseconds(t);
-  ulexec_error error{};
   switch (launch.way) {
-    case Way::kUlexecLibrary:
+    case Way::kUlexecLibrary: {
+      ulexec_error error;  // left uninitialised: written only on failure, after the measure
       ulexec_execve(launch.path.c_str(), argv, environ, &error);
       dprintf(STDERR_FILENO, "entry-bench: ulexec_execve(%s): %s\n", launch.path.c_str(), error.text);
       _exit(126);
+    }
     case Way::kMemfdFexecve:
       MemfdFexecve(launch, argv);
       break;
