@@ -13,8 +13,10 @@ Effect DefaultAction(int sig) {
     case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE: case SIGSEGV:
     case SIGXCPU: case SIGXFSZ: case SIGSYS:
       return Effect::kCore;
-    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+    case SIGSTOP:
       return Effect::kStop;
+    case SIGTSTP: case SIGTTIN: case SIGTTOU:
+      return Effect::kJobControlStop;
     case SIGCONT:
       return Effect::kContinue;
     case SIGCHLD: case SIGURG: case SIGWINCH:
@@ -42,6 +44,9 @@ std::string_view Describe(Effect effect) {
     case Effect::kTerminate: return "default action: terminate (the wait report follows)";
     case Effect::kCore: return "default action: terminate with a core dump (the wait report follows)";
     case Effect::kStop: return "default action: stop (state T, and a WUNTRACED report)";
+    case Effect::kJobControlStop:
+      return "default action: stop (state T, and a WUNTRACED report), unless the child's process group is "
+             "orphaned: then the kernel discards it";
     case Effect::kContinue: return "default action: continue if stopped (a WCONTINUED report)";
     case Effect::kNothing: return "none: its default action is to ignore it";
   }

@@ -8,7 +8,7 @@
 
 namespace forkexec {
 
-enum class Effect { kHandled, kIgnored, kTerminate, kCore, kStop, kContinue, kNothing };
+enum class Effect { kHandled, kIgnored, kTerminate, kCore, kStop, kJobControlStop, kContinue, kNothing };
 
 // From the child's dispositions as /proc/PID/status shows them (SigCgt, SigIgn).
 Effect EffectOf(int sig, const SignalSets& sets);
