@@ -46,10 +46,15 @@ bool BeforeEntry(const ulexec::EntryView& view, void* context) {
   return true;
 }
 
+// argv as a shell would take it back: an empty word or one with a blank in single quotes.
 void SayArgv(char** argv) {
   char buf[512];
   crt::Writer w(buf, sizeof buf);
-  for (char** a = argv; *a; ++a) w << (a == argv ? "" : " ") << *a;
+  for (char** a = argv; *a; ++a) {
+    const std::string_view arg(*a);
+    const bool quote = arg.empty() || arg.find_first_of(" \t\n") != std::string_view::npos;
+    w << (a == argv ? "" : " ") << (quote ? "'" : "") << arg << (quote ? "'" : "");
+  }
   Say("child: about to run ", w.view(), w.truncated() ? "..." : "", " through ulexec::ExecPath");
 }
 

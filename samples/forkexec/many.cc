@@ -18,6 +18,8 @@
 namespace forkexec {
 namespace {
 
+using crt::Result;
+
 int g_pids[kMaxChildren];  // child i's pid
 constexpr size_t kMaxEnv = 4096;
 char* g_envp[kMaxEnv + 2];
@@ -51,56 +53,72 @@ std::string_view ChildrenLeft(char* buf, size_t cap) {
   return n ? std::string_view(buf, n.value()) : "(unreadable)";
 }
 
-size_t ForkAll(const Options& options, char** envp) {
+// The children started and reaped so far.
+struct Tally {
+  size_t started = 0, reaped = 0, failed = 0;
+};
+
+// Reaps one child if one has finished (or, with `block`, waits for one); false when there is none
+// (or wait4 fails).
+bool ReapOne(Tally& tally, bool block) {
+  int status = 0;
+  struct rusage ru {};
+  Result<int> pid = crt::sys::Wait4(-1, &status, block ? 0 : WNOHANG, &ru);
+  while (!pid && pid.error() == EINTR) pid = crt::sys::Wait4(-1, &status, block ? 0 : WNOHANG, &ru);
+  if (!pid) {
+    if (pid.error() != ECHILD || tally.reaped < tally.started) Say("parent: wait4 failed: ", crt::ErrnoName(pid.error()));
+    return false;
+  }
+  if (pid.value() == 0) return false;
+  ++tally.reaped;
+  tally.failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char buf[256];
+  crt::Writer w(buf, sizeof buf);
+  DescribeStatus(w, status);
+  w << "; ";
+  DescribeUsage(w, ru);
+  Say("parent: reaped #", tally.reaped, ": child ", IndexOf(pid.value(), tally.started), " (pid ", pid.value(), ") ",
+      w.view());
+  return true;
+}
+
+// Forks the children, reaping those already finished after each fork, so that a child is
+// reaped soon after it ends even while the others are still being started.
+void ForkAll(const Options& options, char** envp, Tally& tally) {
   static char slot[32];
   BuildEnv(envp, slot);
   uint64_t mask = 0;
   (void)crt::sys::RtSigprocmask(SIG_BLOCK, nullptr, &mask);
-  size_t started = 0;
-  for (; started < options.children; ++started) {
-    crt::FormatTo(slot, sizeof slot, "FORKEXEC_CHILD=", started);
+  while (tally.started < options.children) {
+    crt::FormatTo(slot, sizeof slot, "FORKEXEC_CHILD=", tally.started);
     auto pid = crt::sys::Fork();
     if (!pid) {
-      Say("parent: fork #", started, " failed: ", crt::ErrnoName(pid.error()), "; reaping the ", started, " started");
-      break;
+      Say("parent: fork #", tally.started, " failed: ", crt::ErrnoName(pid.error()), "; reaping the ",
+          tally.started, " started");
+      return;
     }
     if (pid.value() == 0) RunChild({options.program, g_envp, mask, -1, false, false});
-    g_pids[started] = pid.value();
+    g_pids[tally.started++] = pid.value();
+    while (ReapOne(tally, false)) {
+    }
   }
-  return started;
 }
 
 }  // namespace
 
 int RunMany(const Options& options, char** envp) {
   Say("parent: pid ", crt::sys::Getpid().value(), "; forking ", options.children, " children, each running ",
-      options.program[0], " through ulexec");
-  const size_t started = ForkAll(options, envp);
-  Say("parent: ", started, " children forked; reaping them as they finish (wait4(-1))");
-  size_t reaped = 0, failed = 0;
-  while (reaped < started) {
-    int status = 0;
-    struct rusage ru {};
-    auto pid = crt::sys::Wait4(-1, &status, 0, &ru);
-    if (!pid) {
-      if (pid.error() == EINTR) continue;
-      Say("parent: wait4 failed: ", crt::ErrnoName(pid.error()));
-      break;
-    }
-    ++reaped;
-    failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char buf[256];
-    crt::Writer w(buf, sizeof buf);
-    DescribeStatus(w, status);
-    w << "; ";
-    DescribeUsage(w, ru);
-    Say("parent: reaped #", reaped, ": child ", IndexOf(pid.value(), started), " (pid ", pid.value(), ") ", w.view());
+      options.program[0], " through ulexec, reaping each as it finishes (wait4(-1))");
+  Tally tally;
+  ForkAll(options, envp, tally);
+  Say("parent: ", tally.started, " children forked, ", tally.reaped, " already reaped");
+  while (tally.reaped < tally.started && ReapOne(tally, true)) {
   }
   char left[256];
   const std::string_view children = ChildrenLeft(left, sizeof left);
-  Say("parent: reaped ", reaped, " of ", started, " children, ", failed, " not exiting 0; children left in /proc: ",
-      children.empty() ? "none" : children);
-  return failed == 0 && reaped == options.children && children.empty() ? 0 : 1;
+  Say("parent: reaped ", tally.reaped, " of ", tally.started, " children, ", tally.failed,
+      " not exiting 0; children left in /proc: ", children.empty() ? "none" : children);
+  return tally.failed == 0 && tally.reaped == options.children && children.empty() ? 0 : 1;
 }
 
 }  // namespace forkexec

@@ -258,19 +258,19 @@ TEST(Forkexec, AStoppedChildWithNoSignalLeftIsContinued) {
 }
 
 TEST(Forkexec, ABlockedSignalIsPendingUntilTheChildUnblocksIt) {
-  const Transcript t = RunAndCompare({{SIGUSR1, 100}}, {g_child, "block", "USR1", "400"});
+  const Transcript t = RunAndCompare({{SIGUSR1, 200}}, {g_child, "block", "USR1", "600"});
   const int generated = t.Find("parent", R"(^SIGUSR1 generated: kill\(\d+, 10\) )");
   const int pending = t.Find("parent", R"(^SIGUSR1 pending: /proc/\d+/status has it in ShdPnd; SigBlk has it too: the child blocks it, so it waits$)");
   const int delivered = t.Find("parent", R"(^SIGUSR1 delivered: no longer pending in /proc/\d+/status .*; effect: default action: terminate )");
   ASSERT_GE(generated, 0);
   EXPECT_EQ(pending, generated + 1);
   ASSERT_GT(delivered, pending);
-  // Delivered only once unblocked, 400 ms after the child started, not when sent at 100 ms.
-  EXPECT_GE(t.lines[static_cast<size_t>(delivered)].ms - t.lines[static_cast<size_t>(generated)].ms, 200.0);
+  // Delivered only once unblocked, 600 ms after the child started, not when sent at 200 ms.
+  EXPECT_GE(t.lines[static_cast<size_t>(delivered)].ms - t.lines[static_cast<size_t>(generated)].ms, 250.0);
 }
 
 TEST(Forkexec, ASignalHandledByTheChild) {
-  const Transcript t = RunAndCompare({{SIGUSR1, 100}}, {g_child, "handle", "USR1", "5000"});
+  const Transcript t = RunAndCompare({{SIGUSR1, 200}}, {g_child, "handle", "USR1", "5000"});
   EXPECT_GE(t.Find("parent", R"(^SIGUSR1 (delivered at once .*|delivered: no longer pending .*); effect: handled: the child's handler runs \(SigCgt has it\)$)"), 0);
   EXPECT_NE(std::find(t.other.begin(), t.other.end(), "forkexec-child: handler: got SIGUSR1"), t.other.end());
 }
@@ -346,7 +346,7 @@ TEST(Forkexec, AThousandChildrenAllReapedNoneLeft) {
   for (const Line& l : t.lines) {
     std::smatch m;
     if (!std::regex_search(l.text, m, reaped)) continue;
-    EXPECT_EQ(std::stoi(m[1]), expected_rank++);
+    EXPECT_EQ(std::stoi(m[1]), expected_rank++) << l.text;
     indices.insert(std::stoi(m[2]));
     pids.insert(std::stoi(m[3]));
   }
