@@ -78,11 +78,14 @@ void Watch::Send(int sig) {
   if (!ReadSignalSets(pid_, &sets)) return;  // already gone: the wait report says how
   const uint64_t bit = crt::SignalBit(sig);
   if ((sets.pending | sets.shared_pending) & bit) {
-    const char now = ReadState(pid_);
+    // A stopped child takes no signal but SIGKILL until continued (a stop signal itself may
+    // still show here while it is stopping the child).
+    const Effect effect = EffectOf(sig, sets);
+    const bool waits_for_cont = ReadState(pid_) == 'T' && effect != Effect::kStop && effect != Effect::kJobControlStop;
     Say("parent: ", SignalName{sig}, " pending: /proc/", pid_, "/status has it in ",
         (sets.shared_pending & bit) ? "ShdPnd" : "SigPnd",
         (sets.blocked & bit) ? "; SigBlk has it too: the child blocks it, so it waits"
-        : now == 'T'         ? "; the child is stopped: it waits for SIGCONT"
+        : waits_for_cont     ? "; the child is stopped: it waits for SIGCONT"
                              : "; not blocked: delivery is under way");
     watched_ = sig;
     return;
