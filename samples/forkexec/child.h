@@ -14,8 +14,8 @@ struct ChildPlan {
   bool explain_stack;
 };
 
-// Runs argv[0] (searched for in PATH when it has no slash). Returns only... never: on failure the
-// child reports why and exits 127 (not found) or 126 (cannot run), as a shell does.
+// Runs argv[0] (searched for in PATH when it has no slash) in this process. On failure it says
+// why and exits 127 (not found) or 126 (cannot run), as a shell does.
 [[noreturn]] void RunChild(const ChildPlan& plan);
 
 // The exit status a shell gives a command that could not be run: 127 not found, else 126.

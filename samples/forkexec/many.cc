@@ -66,7 +66,9 @@ bool ReapOne(Tally& tally, bool block) {
   Result<int> pid = crt::sys::Wait4(-1, &status, block ? 0 : WNOHANG, &ru);
   while (!pid && pid.error() == EINTR) pid = crt::sys::Wait4(-1, &status, block ? 0 : WNOHANG, &ru);
   if (!pid) {
-    if (pid.error() != ECHILD || tally.reaped < tally.started) Say("parent: wait4 failed: ", crt::ErrnoName(pid.error()));
+    if (pid.error() != ECHILD || tally.reaped < tally.started) {
+      Say("parent: wait4 failed: ", crt::ErrnoName(pid.error()));
+    }
     return false;
   }
   if (pid.value() == 0) return false;

@@ -142,11 +142,27 @@ void AuxEntries(crt::Writer& w, const Bytes& b, const Vectors& v) {
 
 void Describe(crt::Writer& w, const Bytes& b, const Vectors& v, const Region& r) {
   switch (r.kind) {
-    case Kind::kEndMarker: w << "end marker: a zero word (A1)"; break;
-    case Kind::kExecfn: w << "AT_EXECFN string "; Quoted(w, b.String(r.lo)); w << " (A2)"; break;
-    case Kind::kEnvStrings: w << "environment strings (" << v.envc << "):"; VectorStrings(w, b, v.envp, v.envc, kShownEnv); break;
-    case Kind::kArgStrings: w << "argument strings (" << v.argc << "):"; VectorStrings(w, b, v.argv, v.argc, kShownArgs); break;
-    case Kind::kPlatform: w << "AT_PLATFORM string "; Quoted(w, b.String(r.lo)); w << " (A5)"; break;
+    case Kind::kEndMarker:
+      w << "end marker: a zero word (A1)";
+      break;
+    case Kind::kExecfn:
+      w << "AT_EXECFN string ";
+      Quoted(w, b.String(r.lo));
+      w << " (A2)";
+      break;
+    case Kind::kEnvStrings:
+      w << "environment strings (" << v.envc << "):";
+      VectorStrings(w, b, v.envp, v.envc, kShownEnv);
+      break;
+    case Kind::kArgStrings:
+      w << "argument strings (" << v.argc << "):";
+      VectorStrings(w, b, v.argv, v.argc, kShownArgs);
+      break;
+    case Kind::kPlatform:
+      w << "AT_PLATFORM string ";
+      Quoted(w, b.String(r.lo));
+      w << " (A5)";
+      break;
     case Kind::kRandom:
       w << "AT_RANDOM: 16 random bytes ";
       for (uint64_t i = 0; i < 16 && b.Has(r.lo + i, 1); ++i) {
@@ -155,10 +171,19 @@ void Describe(crt::Writer& w, const Bytes& b, const Vectors& v, const Region& r)
       }
       w << " (A6)";
       break;
-    case Kind::kAuxv: w << "auxv: " << v.auxc << " (type, value) pairs, AT_NULL last (A10)"; AuxEntries(w, b, v); break;
-    case Kind::kEnvp: w << "envp: " << v.envc << " pointers and NULL (A8)"; break;
-    case Kind::kArgv: w << "argv: " << v.argc << " pointers and NULL (A8)"; break;
-    case Kind::kArgc: w << "argc = " << v.argc << "   <- sp " << crt::Hex{r.lo} << ", 16-byte aligned (A7)"; break;
+    case Kind::kAuxv:
+      w << "auxv: " << v.auxc << " (type, value) pairs, AT_NULL last (A10)";
+      AuxEntries(w, b, v);
+      break;
+    case Kind::kEnvp:
+      w << "envp: " << v.envc << " pointers and NULL (A8)";
+      break;
+    case Kind::kArgv:
+      w << "argv: " << v.argc << " pointers and NULL (A8)";
+      break;
+    case Kind::kArgc:
+      w << "argc = " << v.argc << "   <- sp " << crt::Hex{r.lo} << ", 16-byte aligned (A7)";
+      break;
   }
 }
 

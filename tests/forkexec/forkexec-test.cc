@@ -4,6 +4,7 @@
 // gives the wait status, the core bit and the errno forkexec must report.
 //   forkexec-test FORKEXEC FORKEXEC_CHILD HELLO_STATIC
 #include "../programs/run.h"
+#include "transcript.h"
 
 #include <gtest/gtest.h>
 
@@ -28,56 +29,15 @@
 
 using ulexec_test::Outcome;
 using ulexec_test::RunCommand;
+using forkexec_test::Line;
+using forkexec_test::Parse;
+using forkexec_test::Transcript;
 
 extern char** environ;
 
 namespace {
 
 std::string g_forkexec, g_child, g_hello;
-
-// One stamped line: "[   12.345 ms] PID ROLE: TEXT".
-struct Line {
-  double ms = 0;
-  int pid = 0;
-  std::string role, text;
-};
-
-struct Transcript {
-  std::vector<Line> lines;
-  std::vector<std::string> other;  // the program's own output, the stack diagram
-
-  // The index of the first line of `role` whose text matches `pattern` (searched from `from`), or -1.
-  int Find(const std::string& role, const std::string& pattern, std::smatch* m = nullptr, int from = 0) const {
-    const std::regex re(pattern);
-    for (size_t i = static_cast<size_t>(from); i < lines.size(); ++i) {
-      std::smatch local;
-      if (lines[i].role == role && std::regex_search(lines[i].text, local, re)) {
-        if (m) *m = local;
-        return static_cast<int>(i);
-      }
-    }
-    return -1;
-  }
-};
-
-Transcript Parse(const std::string& out) {
-  Transcript t;
-  const std::regex stamped(R"(^\[ *(\d+\.\d{3}) ms\] (\d+) (parent|child): (.*)$)");
-  size_t start = 0;
-  while (start < out.size()) {
-    size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    const std::string line = out.substr(start, end - start);
-    std::smatch m;
-    if (std::regex_match(line, m, stamped)) {
-      t.lines.push_back({std::stod(m[1]), std::stoi(m[2]), m[3], m[4]});
-    } else {
-      t.other.push_back(line);
-    }
-    start = end + 1;
-  }
-  return t;
-}
 
 // What every narrated run shows: the parent's pid on each parent line, the forked child's on
 // each child line, time never going back within a process, and the child's states from fork to
@@ -100,7 +60,9 @@ int CheckLifecycle(const Transcript& t) {
   const int reaped = t.Find("parent", "^wait4\\(" + std::to_string(child) + "\\) reaped it: ");
   EXPECT_GE(zombie, 0);
   EXPECT_GT(reaped, zombie);
-  EXPECT_GE(t.Find("parent", R"(^its resource usage \(wait4's rusage\): user \d+\.\d{3} ms, system \d+\.\d{3} ms, max RSS \d+ KiB$)"), reaped);
+  EXPECT_GE(t.Find("parent", R"(^its resource usage \(wait4's rusage\): )"
+                             R"(user \d+\.\d{3} ms, system \d+\.\d{3} ms, max RSS \d+ KiB$)"),
+            reaped);
   EXPECT_EQ(t.Find("parent", R"(^/proc/\d+/stat now: \(gone from /proc: reaped\)$)"), static_cast<int>(t.lines.size()) - 1);
   return child;
 }
@@ -143,7 +105,8 @@ int Direct(const std::vector<std::string>& args, const std::vector<Send>& sends 
 
 std::string Status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  std::string s = "killed by signal " + std::to_string(WTERMSIG(status)) + " \\(SIG" + std::string(sigabbrev_np(WTERMSIG(status))) + "\\)";
+  const int sig = WTERMSIG(status);
+  std::string s = "killed by signal " + std::to_string(sig) + " \\(SIG" + sigabbrev_np(sig) + "\\)";
   return s + (WCOREDUMP(status) ? ", core dumped" : ", no core dumped");
 }
 
@@ -201,7 +164,8 @@ TEST(Forkexec, ExitZeroNarratesTheExecWithTheLibrarysValues) {
   ASSERT_GE(t.Find("child", R"(^ulexec mapped (.*), load bias 0x0, entry (0x[0-9a-f]+)$)", &m), 0);
   EXPECT_EQ(m[1], g_hello);
   EXPECT_EQ(std::stoull(m[2], nullptr, 16), ElfEntry(g_hello));
-  ASSERT_GE(t.Find("child", R"(^new stack: top (0x[0-9a-f]+), sp (0x[0-9a-f]+) \((\d+) bytes in use\), (\d+) auxv entries; jumping to (0x[0-9a-f]+)$)", &m), 0);
+  ASSERT_GE(t.Find("child", R"(^new stack: top (0x[0-9a-f]+), sp (0x[0-9a-f]+) \((\d+) bytes in use\), )"
+                            R"((\d+) auxv entries; jumping to (0x[0-9a-f]+)$)", &m), 0);
   const uint64_t top = std::stoull(m[1], nullptr, 16), sp = std::stoull(m[2], nullptr, 16);
   EXPECT_EQ(top - sp, std::stoull(m[3]));
   EXPECT_EQ(sp % 16, 0u);
@@ -235,7 +199,8 @@ TEST(Forkexec, SegvWithAndWithoutCore) {
 
 TEST(Forkexec, StopThenContinueShowTAndBothReports) {
   const Transcript t = RunAndCompare({{SIGSTOP, 50}, {SIGCONT, 150}}, {g_child, "sleep", "300"});
-  const int generated = t.Find("parent", R"(^SIGSTOP generated: kill\(\d+, 19\) \d+\.\d{3} ms after the fork; the child was S \(sleeping\)$)");
+  const int generated = t.Find(
+      "parent", R"(^SIGSTOP generated: kill\(\d+, 19\) \d+\.\d{3} ms after the fork; the child was S \(sleeping\)$)");
   const int stopped = t.Find("parent", R"(/proc/\d+/stat: T \(stopped\)$)", nullptr, generated);
   const int untraced = t.Find("parent", R"(^wait4\(\d+, WUNTRACED\): stopped by signal 19 \(SIGSTOP\)$)");
   const int cont = t.Find("parent", R"(^SIGCONT generated: kill\(\d+, 18\) .* the child was T \(stopped\)$)");
@@ -260,7 +225,8 @@ TEST(Forkexec, AStoppedChildWithNoSignalLeftIsContinued) {
 TEST(Forkexec, ABlockedSignalIsPendingUntilTheChildUnblocksIt) {
   const Transcript t = RunAndCompare({{SIGUSR1, 200}}, {g_child, "block", "USR1", "600"});
   const int generated = t.Find("parent", R"(^SIGUSR1 generated: kill\(\d+, 10\) )");
-  const int pending = t.Find("parent", R"(^SIGUSR1 pending: /proc/\d+/status has it in ShdPnd; SigBlk has it too: the child blocks it, so it waits$)");
+  const int pending = t.Find("parent", R"(^SIGUSR1 pending: /proc/\d+/status has it in ShdPnd; )"
+                                       R"(SigBlk has it too: the child blocks it, so it waits$)");
   const int delivered = t.Find("parent", R"(^SIGUSR1 delivered: no longer pending in /proc/\d+/status .*; effect: default action: terminate )");
   ASSERT_GE(generated, 0);
   EXPECT_EQ(pending, generated + 1);
@@ -271,7 +237,8 @@ TEST(Forkexec, ABlockedSignalIsPendingUntilTheChildUnblocksIt) {
 
 TEST(Forkexec, ASignalHandledByTheChild) {
   const Transcript t = RunAndCompare({{SIGUSR1, 200}}, {g_child, "handle", "USR1", "5000"});
-  EXPECT_GE(t.Find("parent", R"(^SIGUSR1 (delivered at once .*|delivered: no longer pending .*); effect: handled: the child's handler runs \(SigCgt has it\)$)"), 0);
+  EXPECT_GE(t.Find("parent", R"(^SIGUSR1 (delivered at once .*|delivered: no longer pending .*); )"
+                             R"(effect: handled: the child's handler runs \(SigCgt has it\)$)"), 0);
   EXPECT_NE(std::find(t.other.begin(), t.other.end(), "forkexec-child: handler: got SIGUSR1"), t.other.end());
 }
 
