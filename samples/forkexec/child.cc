@@ -68,7 +68,7 @@ void SayArgv(char** argv) {
   if (error.text[0]) line << " (" << error.text << ')';
   line << '\n';
   line.Flush();
-  (void)crt::WriteAll(plan.report_fd, &err, sizeof err);
+  if (plan.report_fd >= 0) (void)crt::WriteAll(plan.report_fd, &err, sizeof err);
   crt::sys::ExitGroup(ExecFailureStatus(err));
 }
 

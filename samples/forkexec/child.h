@@ -9,7 +9,7 @@ struct ChildPlan {
   char** argv;            // PROGRAM ARG... NULL
   char** envp;
   uint64_t signal_mask;   // restored before the exec (the parent blocks SIGCHLD)
-  int report_fd;          // close-on-exec: closed by a successful exec, sent the errno otherwise
+  int report_fd;          // close-on-exec: closed by a successful exec, sent the errno otherwise; or -1
   bool narrate;
   bool explain_stack;
 };

@@ -26,10 +26,10 @@ namespace {
 constexpr uint64_t kPollNs = 2000000;         // while a signal is pending: re-read /proc every 2 ms
 constexpr uint64_t kAutoContinueMs = 100;     // a child left stopped is continued this much later
 
-struct SignalName {
+struct NamedSignal {
   int sig;
 };
-crt::Writer& operator<<(crt::Writer& w, SignalName s) {
+crt::Writer& operator<<(crt::Writer& w, NamedSignal s) {
   const std::string_view name = crt::SignalName(s.sig);
   return name.empty() ? w << "signal " << s.sig : w << name;
 }
@@ -69,10 +69,10 @@ class Watch {
 void Watch::Send(int sig) {
   const char before = ReadState(pid_);
   if (auto r = crt::sys::Kill(pid_, sig); !r) {
-    Say("parent: kill(", pid_, ", ", SignalName{sig}, ") failed: ", crt::ErrnoName(r.error()));
+    Say("parent: kill(", pid_, ", ", NamedSignal{sig}, ") failed: ", crt::ErrnoName(r.error()));
     return;
   }
-  Say("parent: ", SignalName{sig}, " generated: kill(", pid_, ", ", sig, ") ", Millis{SinceFork()},
+  Say("parent: ", NamedSignal{sig}, " generated: kill(", pid_, ", ", sig, ") ", Millis{SinceFork()},
       " ms after the fork; the child was ", State{before});
   SignalSets sets;
   if (!ReadSignalSets(pid_, &sets)) return;  // already gone: the wait report says how
@@ -82,7 +82,7 @@ void Watch::Send(int sig) {
     // still show here while it is stopping the child).
     const Effect effect = EffectOf(sig, sets);
     const bool waits_for_cont = ReadState(pid_) == 'T' && effect != Effect::kStop && effect != Effect::kJobControlStop;
-    Say("parent: ", SignalName{sig}, " pending: /proc/", pid_, "/status has it in ",
+    Say("parent: ", NamedSignal{sig}, " pending: /proc/", pid_, "/status has it in ",
         (sets.shared_pending & bit) ? "ShdPnd" : "SigPnd",
         (sets.blocked & bit) ? "; SigBlk has it too: the child blocks it, so it waits"
         : waits_for_cont     ? "; the child is stopped: it waits for SIGCONT"
@@ -90,7 +90,7 @@ void Watch::Send(int sig) {
     watched_ = sig;
     return;
   }
-  Say("parent: ", SignalName{sig}, " delivered at once (not pending: not blocked); effect: ",
+  Say("parent: ", NamedSignal{sig}, " delivered at once (not pending: not blocked); effect: ",
       Describe(EffectOf(sig, sets)));
 }
 
@@ -101,7 +101,7 @@ void Watch::CheckPending() {
     return;
   }
   if ((sets.pending | sets.shared_pending) & crt::SignalBit(watched_)) return;
-  Say("parent: ", SignalName{watched_}, " delivered: no longer pending in /proc/", pid_,
+  Say("parent: ", NamedSignal{watched_}, " delivered: no longer pending in /proc/", pid_,
       "/status (SigBlk ", crt::Hex{sets.blocked}, "); effect: ", Describe(EffectOf(watched_, sets)));
   watched_ = 0;
 }
@@ -133,11 +133,16 @@ bool Watch::CollectReport() {
 }
 
 int Watch::Run() {
-  uint64_t chld = crt::SignalBit(SIGCHLD);
+  const uint64_t chld = crt::SignalBit(SIGCHLD);
   while (true) {
     while (sent_ < planned_ && plan_[sent_].at_ms * 1000000 <= SinceFork()) Send(plan_[sent_++].signal);
     if (watched_) CheckPending();
-    if (CollectReport()) return status_;
+    if (CollectReport()) {
+      for (size_t i = sent_; i < planned_; ++i) {
+        Say("parent: ", NamedSignal{plan_[i].signal}, "@", plan_[i].at_ms, " not sent: the child ended before it was due");
+      }
+      return status_;
+    }
     uint64_t wait_ns = ~uint64_t{0};
     if (sent_ < planned_) wait_ns = plan_[sent_].at_ms * 1000000 - SinceFork();
     if (watched_ && wait_ns > kPollNs) wait_ns = kPollNs;
