@@ -20,7 +20,7 @@ bool SearchPath(std::string_view name, const char* path_env, char* out, size_t c
     if (dir.empty()) dir = ".";
     if (dir.size() + 1 + name.size() < cap) {
       FormatTo(out, cap, dir, '/', name);
-      struct stat st;
+      struct stat st {};
       if (sys::Fstatat(AT_FDCWD, out, &st, 0) && S_ISREG(st.st_mode)) {
         if (sys::Faccessat(AT_FDCWD, out, X_OK, AT_EACCESS)) return true;
         *err = EACCES;
