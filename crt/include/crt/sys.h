@@ -166,6 +166,16 @@ inline Result<int> CloseRange(unsigned first, unsigned last, unsigned flags) {
 }
 inline Result<int> Capget(void* header, void* data) { return SyscallResult<int>(SYS_capget, header, data); }
 
+// Watching children (samples/forkexec): the clock for time stamps, waitid's peek (WNOWAIT) and a
+// timed wait for a blocked signal.
+inline Result<int> ClockGettime(int clock, struct timespec* ts) { return SyscallResult<int>(SYS_clock_gettime, clock, ts); }
+inline Result<int> Waitid(int idtype, int id, void* info, int options, void* rusage = nullptr) {
+  return SyscallResult<int>(SYS_waitid, idtype, id, info, options, rusage);
+}
+inline Result<int> RtSigtimedwait(const uint64_t* set, void* info, const struct timespec* timeout) {
+  return SyscallResult<int>(SYS_rt_sigtimedwait, set, info, timeout, sizeof(uint64_t));
+}
+
 [[noreturn]] inline void ExitGroup(int status) {
   for (;;) Syscall(SYS_exit_group, status);
 }
