@@ -8,6 +8,7 @@
 
 #include <crt/errno-names.h>
 #include <crt/format.h>
+#include <crt/path-search.h>
 #include <crt/process.h>
 #include <crt/string.h>
 #include <crt/sys.h>
@@ -15,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace minish {
@@ -32,28 +32,6 @@ constexpr int kCannotRun = 126;
     w << '\n';
   }
   ExitShell(status);
-}
-
-// execvp's search: the first PATH entry holding an executable regular file. A file found but
-// not executable makes the error EACCES (126) instead of "not found".
-bool SearchPath(const char* name, const char* path_env, char* out, size_t cap, int* err) {
-  std::string_view path = path_env ? path_env : "/bin:/usr/bin";
-  *err = ENOENT;
-  for (;;) {
-    const size_t colon = path.find(':');
-    std::string_view dir = crt::Slice(path, 0, colon);
-    if (dir.empty()) dir = ".";
-    if (dir.size() + crt::View(name).size() + 2 <= cap) {
-      crt::FormatTo(out, cap, dir, '/', name);
-      struct stat st;
-      if (crt::sys::Fstatat(AT_FDCWD, out, &st, 0) && S_ISREG(st.st_mode)) {
-        if (crt::sys::Faccessat(AT_FDCWD, out, X_OK, AT_EACCESS)) return true;
-        *err = EACCES;
-      }
-    }
-    if (colon == std::string_view::npos) return false;
-    path = crt::Slice(path, colon + 1);
-  }
 }
 
 // bash's test for a file not to run as a script: an ELF header, or a NUL in the first line.
@@ -83,7 +61,7 @@ void RunInChild(Shell& shell, const ExpandedCommand& command) {
   const char* path = name;
   if (crt::View(name).find('/') == std::string_view::npos) {
     int err;
-    if (!SearchPath(name, shell.vars.Get("PATH"), found, sizeof found, &err)) {
+    if (!crt::SearchPath(name, shell.vars.Get("PATH"), found, sizeof found, &err)) {
       if (err == ENOENT) Fail(name, "command not found", {}, kNotFound);
       Fail(name, crt::ErrnoMessage(err), {}, kCannotRun);
     }
