@@ -53,7 +53,7 @@ void AddScriptCases(CaseList& l) {
   }).compare_stdout = true;
   l.Add("script_interp_bad_elf", "interpreter is an ELF for aarch64", [](Case&, const std::string& dir) {
     auto e = Program();
-    e.eh.e_machine = EM_AARCH64;
+    e.ehdr().e_machine = EM_AARCH64;
     WriteElf(dir + "/interp", e);
     WriteFile(dir + "/prog", "#!" + dir + "/interp\n");
   }).compare_stdout = true;
@@ -63,7 +63,7 @@ void AddScriptCases(CaseList& l) {
   });
   l.Add("script_interp_h3", "interpreter is an ELF the kernel dies of (p_filesz > p_memsz)", [](Case&, const std::string& dir) {
     auto e = Program();
-    e.Load(1).p_memsz = 8;
+    e.load(1).p_memsz = 8;
     WriteElf(dir + "/interp", e);
     WriteFile(dir + "/prog", "#!" + dir + "/interp\n");
   });

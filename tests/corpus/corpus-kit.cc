@@ -16,61 +16,34 @@ std::string g_noexec_why;
 const std::vector<std::string> kEnv = {"LC_ALL=C", "ULEXEC_CORPUS=1"};
 
 
-Elf64_Phdr Phdr(uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr, uint64_t filesz, uint64_t memsz,
-                uint64_t align) {
-  Elf64_Phdr p{};
-  p.p_type = type;
-  p.p_flags = flags;
-  p.p_offset = offset;
-  p.p_vaddr = p.p_paddr = vaddr;
-  p.p_filesz = filesz;
-  p.p_memsz = memsz;
-  p.p_align = align;
-  return p;
-}
-
-
-// A valid image: header and program headers at 0, code at kCodeOff in an R+X PT_LOAD, a data
-// page (kDataSize bytes, R+W, optionally with a bss tail) at kDataOff, PT_GNU_STACK R+W.
-Elf MakeElf(uint16_t type, uint64_t base, int exit_code, bool data, bool bss) {
-  Elf e;
-  memcpy(e.eh.e_ident, ELFMAG, SELFMAG);
-  e.eh.e_ident[EI_CLASS] = ELFCLASS64;
-  e.eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  e.eh.e_ident[EI_VERSION] = EV_CURRENT;
-  e.eh.e_type = type;
-  e.eh.e_machine = EM_X86_64;
-  e.eh.e_version = EV_CURRENT;
-  e.eh.e_entry = base + kCodeOff;
-  e.eh.e_phoff = kPhoff;
-  e.eh.e_ehsize = sizeof(Elf64_Ehdr);
-  e.eh.e_phentsize = sizeof(Elf64_Phdr);
-  e.eh.e_shentsize = sizeof(Elf64_Shdr);
-  e.body.assign(data ? kDataOff + kDataSize : kTextSize, 0);
+ElfBuilder MakeElf(uint16_t type, uint64_t base, int exit_code, bool data, bool bss) {
+  ElfBuilder e = ElfBuilder::Empty(type, base + kCodeOff);
+  e.SizeToContent();
+  std::string body(data ? kDataOff + kDataSize : kTextSize, '\0');
   const uint8_t code[] = {0xbf, static_cast<uint8_t>(exit_code), 0, 0, 0,  // mov edi, exit_code
                           0xb8, 0xe7, 0, 0, 0,                             // mov eax, SYS_exit_group
                           0x0f, 0x05,                                      // syscall
                           0x0f, 0x0b};                                     // ud2
-  memcpy(e.body.data() + kCodeOff, code, sizeof code);
-  e.ph.push_back(Phdr(PT_LOAD, PF_R | PF_X, 0, base, kTextSize, kTextSize, 0x1000));
+  memcpy(body.data() + kCodeOff, code, sizeof code);
+  e.Append(Phdr(PT_LOAD, PF_R | PF_X, 0, base, kTextSize, kTextSize, 0x1000));
   if (data) {
-    memset(e.body.data() + kDataOff, 0x11, kDataSize);
-    e.ph.push_back(Phdr(PT_LOAD, PF_R | PF_W, kDataOff, base + kDataOff, kDataSize, bss ? kBssSize : kDataSize, 0x1000));
+    memset(body.data() + kDataOff, 0x11, kDataSize);
+    e.Append(Phdr(PT_LOAD, PF_R | PF_W, kDataOff, base + kDataOff, kDataSize, bss ? kBssSize : kDataSize, 0x1000));
   }
-  e.ph.push_back(Phdr(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16));
+  e.Append(Phdr(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16));
+  e.Write(0, std::move(body));
   return e;
 }
 
-Elf Program() { return MakeElf(ET_EXEC, kExecBase, kProgramExit); }
-Elf StaticPie() { return MakeElf(ET_DYN, 0, kProgramExit); }
-Elf Interp() { return MakeElf(ET_DYN, 0, kInterpExit); }
+ElfBuilder Program() { return MakeElf(ET_EXEC, kExecBase, kProgramExit); }
+ElfBuilder StaticPie() { return MakeElf(ET_DYN, 0, kProgramExit); }
+ElfBuilder Interp() { return MakeElf(ET_DYN, 0, kInterpExit); }
 
-// Adds a PT_INTERP (first in the table) naming `path`, `size` bytes long (default: path + NUL).
-Elf64_Phdr& SetInterp(Elf& e, const std::string& path, std::optional<uint64_t> size) {
-  const uint64_t at = e.Append(path + '\0');
+Elf64_Phdr& AddInterp(ElfBuilder& e, const std::string& path, std::optional<uint64_t> size) {
+  const uint64_t at = e.AppendBytes(path + '\0');
   const uint64_t n = size ? *size : path.size() + 1;
-  e.ph.insert(e.ph.begin(), Phdr(PT_INTERP, PF_R, at, 0, n, n, 1));
-  return e.ph.front();
+  e.Insert(0, Phdr(PT_INTERP, PF_R, at, 0, n, n, 1));
+  return e.phdr(0);
 }
 
 void WriteFile(const std::string& path, const void* data, size_t size, mode_t mode) {
@@ -87,8 +60,8 @@ void WriteFile(const std::string& path, const void* data, size_t size, mode_t mo
 void WriteFile(const std::string& path, const std::string& s, mode_t mode) {
   WriteFile(path, s.data(), s.size(), mode);
 }
-void WriteElf(const std::string& path, const Elf& e, mode_t mode) {
-  const auto b = e.Bytes();
+void WriteElf(const std::string& path, const ElfBuilder& e, mode_t mode) {
+  const auto b = e.Build();
   WriteFile(path, b.data(), b.size(), mode);
 }
 

@@ -2,6 +2,8 @@
 // use, the small valid images they start from, a case and the list the cases-*.cc files fill.
 #pragma once
 
+#include "support/elf-builder.h"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -40,55 +42,17 @@ constexpr int kInterpExit = 43;   // what an interpreter that runs exits with
 // ---------------------------------------------------------------------------------------------
 // ELF images
 
-Elf64_Phdr Phdr(uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr, uint64_t filesz, uint64_t memsz,
-                uint64_t align);
-
-struct Elf {
-  Elf64_Ehdr eh{};
-  std::vector<Elf64_Phdr> ph;
-  std::vector<uint8_t> body;       // the file; the header and program headers are written over it
-  std::optional<uint16_t> phnum;   // e_phnum as written (default: ph.size())
-  std::optional<size_t> truncate;  // the file is cut to this size
-
-  std::vector<uint8_t> Bytes() const {
-    std::vector<uint8_t> b = body;
-    Elf64_Ehdr h = eh;
-    h.e_phnum = phnum ? *phnum : static_cast<uint16_t>(ph.size());
-    if (!ph.empty() && eh.e_phoff < (uint64_t{1} << 24)) {
-      const size_t end = eh.e_phoff + ph.size() * sizeof(Elf64_Phdr);
-      if (b.size() < end) b.resize(end);
-      memcpy(b.data() + eh.e_phoff, ph.data(), ph.size() * sizeof(Elf64_Phdr));
-    }
-    if (b.size() < sizeof h) b.resize(sizeof h);
-    memcpy(b.data(), &h, sizeof h);
-    if (truncate) b.resize(*truncate);
-    return b;
-  }
-  uint64_t Append(const std::string& bytes) {
-    const uint64_t at = body.size();
-    body.insert(body.end(), bytes.begin(), bytes.end());
-    return at;
-  }
-  // The nth PT_LOAD (0: text, 1: data in the images MakeElf builds).
-  Elf64_Phdr& Load(size_t n) {
-    for (auto& p : ph) {
-      if (p.p_type == PT_LOAD && n-- == 0) return p;
-    }
-    std::abort();
-  }
-  void EraseType(uint32_t type) {
-    std::erase_if(ph, [&](const Elf64_Phdr& p) { return p.p_type == type; });
-  }
-};
+using ulexec::test::ElfBuilder;
+using ulexec::test::Phdr;
 
 // A valid image: header and program headers at 0, code at kCodeOff in an R+X PT_LOAD, a data
 // page (kDataSize bytes, R+W, optionally with a bss tail) at kDataOff, PT_GNU_STACK R+W.
-Elf MakeElf(uint16_t type, uint64_t base, int exit_code, bool data = true, bool bss = true);
-Elf Program();
-Elf StaticPie();
-Elf Interp();
+ElfBuilder MakeElf(uint16_t type, uint64_t base, int exit_code, bool data = true, bool bss = true);
+ElfBuilder Program();
+ElfBuilder StaticPie();
+ElfBuilder Interp();
 // Adds a PT_INTERP (first in the table) naming `path`, `size` bytes long (default: path + NUL).
-Elf64_Phdr& SetInterp(Elf& e, const std::string& path, std::optional<uint64_t> size = {});
+Elf64_Phdr& AddInterp(ElfBuilder& e, const std::string& path, std::optional<uint64_t> size = {});
 
 // ---------------------------------------------------------------------------------------------
 // Cases
@@ -119,7 +83,7 @@ struct Case {
 
 void WriteFile(const std::string& path, const void* data, size_t size, mode_t mode = 0755);
 void WriteFile(const std::string& path, const std::string& s, mode_t mode = 0755);
-void WriteElf(const std::string& path, const Elf& e, mode_t mode = 0755);
+void WriteElf(const std::string& path, const ElfBuilder& e, mode_t mode = 0755);
 // "@P" in a script becomes the print-argv path, "@D" the case's directory.
 std::string Expand(std::string s, const std::string& dir);
 // Throws (the case is then skipped with the reason) when the paths here are too long for it.
@@ -132,7 +96,7 @@ rlim_t CurrentStackLimit();
 // Fills c.args so that the kernel's count for execve(c.path, [c.path, args], kEnv) is `total`.
 void FillArgs(Case& c, uint64_t total);
 
-using ElfFn = std::function<Elf()>;
+using ElfFn = std::function<ElfBuilder()>;
 
 struct CaseList {
   std::vector<Case> cases;
@@ -151,11 +115,11 @@ struct CaseList {
                [build](Case&, const std::string& dir) { WriteElf(dir + "/prog", build()); });
   }
   // The program is Program() (or `main`) with a PT_INTERP naming dir/interp, which `interp` builds.
-  Case& WithInterp(std::string name, std::string what, ElfFn interp, std::function<void(Elf&, const std::string&)> main = {}) {
+  Case& WithInterp(std::string name, std::string what, ElfFn interp, std::function<void(ElfBuilder&, const std::string&)> main = {}) {
     return Add(std::move(name), std::move(what), [interp, main](Case&, const std::string& dir) {
       WriteElf(dir + "/interp", interp());
-      Elf e = Program();
-      SetInterp(e, dir + "/interp");
+      ElfBuilder e = Program();
+      AddInterp(e, dir + "/interp");
       if (main) main(e, dir);
       WriteElf(dir + "/prog", e);
     });
