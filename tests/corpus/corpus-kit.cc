@@ -15,7 +15,6 @@ std::string g_noexec;
 std::string g_noexec_why;
 const std::vector<std::string> kEnv = {"LC_ALL=C", "ULEXEC_CORPUS=1"};
 
-
 ElfBuilder MakeElf(uint16_t type, uint64_t base, int exit_code, bool data, bool bss) {
   ElfBuilder e = ElfBuilder::Empty(type, base + kCodeOff);
   e.SizeToContent();
@@ -65,19 +64,16 @@ void WriteElf(const std::string& path, const ElfBuilder& e, mode_t mode) {
   WriteFile(path, b.data(), b.size(), mode);
 }
 
-// "@P" in a script becomes the print-argv path, "@D" the case's directory.
 std::string Expand(std::string s, const std::string& dir) {
   for (size_t at; (at = s.find("@P")) != std::string::npos;) s.replace(at, 2, g_print_argv);
   for (size_t at; (at = s.find("@D")) != std::string::npos;) s.replace(at, 2, dir);
   return s;
 }
 
-// Throws (the case is then skipped with the reason) when the paths here are too long for it.
 void Require(bool ok, const char* why) {
   if (!ok) throw std::runtime_error(std::string("paths too long for this case: ") + why);
 }
 
-// A path to `dir`/prog that is `length` bytes long, padded with "./" components.
 std::string PaddedPath(const std::string& dir, const std::string& file, size_t length) {
   Require(dir.size() + file.size() + 2 <= length, "the padded path");
   std::string p = dir + "/";
@@ -86,7 +82,6 @@ std::string PaddedPath(const std::string& dir, const std::string& file, size_t l
   return p + file;
 }
 
-// The kernel's limit on argv+envp (spec D2).
 uint64_t ArgLimit(rlim_t stack) {
   if (stack == RLIM_INFINITY) return 6 << 20;
   uint64_t l = std::min<uint64_t>(6 << 20, stack / 4);
@@ -98,7 +93,6 @@ rlim_t CurrentStackLimit() {
   return r.rlim_cur;
 }
 
-// Fills c.args so that the kernel's count for execve(c.path, [c.path, args], kEnv) is `total`.
 void FillArgs(Case& c, uint64_t total) {
   uint64_t used = 2 * (c.path.size() + 1) + 8;  // filename, argv[0]
   for (const auto& e : kEnv) used += e.size() + 1 + 8;

@@ -31,10 +31,8 @@
 
 #include <gtest/gtest.h>
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -45,12 +43,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -176,8 +170,8 @@ std::function<void(int)> Limits(rlim_t stack, rlim_t as) {
 
 // Runs execve(file, argv, kEnv) in a forked child with the case's limits; collects its output.
 Outcome Spawn(const std::string& file, const std::vector<std::string>& argv, const Case& c) {
-  return ToOutcome(
-      RunChild({.argv = argv, .path = file, .env = kEnv, .timeout_ms = 30000, .prepare = Limits(c.stack_limit, c.as_limit)}));
+  return ToOutcome(RunChild(
+      {.argv = argv, .path = file, .env = kEnv, .timeout_ms = 30000, .prepare = Limits(c.stack_limit, c.as_limit)}));
 }
 
 std::vector<std::string> ProgramArgv(const Case& c) {

@@ -115,7 +115,8 @@ struct CaseList {
                [build](Case&, const std::string& dir) { WriteElf(dir + "/prog", build()); });
   }
   // The program is Program() (or `main`) with a PT_INTERP naming dir/interp, which `interp` builds.
-  Case& WithInterp(std::string name, std::string what, ElfFn interp, std::function<void(ElfBuilder&, const std::string&)> main = {}) {
+  Case& WithInterp(std::string name, std::string what, ElfFn interp,
+                   std::function<void(ElfBuilder&, const std::string&)> main = {}) {
     return Add(std::move(name), std::move(what), [interp, main](Case&, const std::string& dir) {
       WriteElf(dir + "/interp", interp());
       ElfBuilder e = Program();

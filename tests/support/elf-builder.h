@@ -12,13 +12,13 @@
 //   Pie():       ET_DYN at 0 with PT_PHDR, PT_INTERP "/lib64/ld-linux-x86-64.so.2", R, RX, RW
 //                loads and PT_GNU_STACK; e_entry in the text.
 //   StaticPie(): Pie() without PT_PHDR and PT_INTERP (also what an ld.so looks like).
+//   Empty():     the ELF header alone, with the given type and entry (the corpus builds on it).
 //
 // e_phnum follows the table as phdrs are appended or removed; set ehdr().e_phnum after the last
 // such call to override it. Build() writes, in this order: the PT_INTERP path at its p_offset,
 // any Write()s, the program header table at e_phoff, the ELF header. The file is as long as the
 // furthest of those and of every PT_LOAD's file range, unless Truncate() fixed its size; after
 // SizeToContent(), only what is written counts (a segment's file range may then lie past EOF).
-//   Empty(type, entry): an ELF header with no program headers and no bytes (the corpus's images).
 #pragma once
 
 #include <cstddef>
