@@ -125,11 +125,14 @@ RunResult RunChild(const Command& c) {
   const std::string path = c.path.empty() ? c.argv[0] : c.path;
   std::vector<char*> argv = CStrings(c.argv);
   std::vector<char*> envp = c.env ? CStrings(*c.env) : std::vector<char*>();
-  int in[2], out[2], err[2], status[2];
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, status[2] = {-1, -1};
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
       pipe2(status, O_CLOEXEC) != 0 || !FillStdin(in[1], c.stdin_data)) {
     r.exec_returned = true;
     r.exec_errno = errno ? errno : EIO;
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1], status[0], status[1]}) {
+      if (fd >= 0) close(fd);
+    }
     return r;
   }
   close(in[1]);
