@@ -24,6 +24,7 @@
 // `limitation` (what no userland exec can do; skipped when it is the reason). The noexec cases
 // mount a tmpfs in a private mount namespace (root only; skipped otherwise).
 #include "corpus.h"
+#include "process-snapshot.h"
 #include "support/binaries.h"
 #include "support/run.h"
 
@@ -37,11 +38,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -54,7 +52,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
@@ -304,84 +301,7 @@ LibraryResult LibraryInChild(const Case& c) {
   return r;
 }
 
-// What must be the same before and after a failed ExecPath. Filled without allocating (the heap
-// growing would show in the maps).
-struct Snapshot {
-  char maps[1 << 18];
-  size_t maps_len;
-  char fds[1 << 14];
-  size_t fds_len;
-  struct sigaction usr1;
-  sigset_t mask;
-  char comm[17];
-  int personality, dumpable;
-  char cwd[512];
-};
-Snapshot g_before, g_after;
-
-size_t ReadProc(const char* path, char* buf, size_t cap) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t len = 0;
-  for (ssize_t n; len < cap && (n = read(fd, buf + len, cap - len)) > 0;) len += static_cast<size_t>(n);
-  close(fd);
-  return len;
-}
-
-void Take(Snapshot* s) {
-  s->maps_len = ReadProc("/proc/self/maps", s->maps, sizeof s->maps);
-  s->fds_len = 0;
-  const int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  alignas(8) char dents[8192];
-  for (long n; dir >= 0 && (n = syscall(SYS_getdents64, dir, dents, sizeof dents)) > 0;) {
-    for (long at = 0; at < n;) {
-      const char* d = dents + at;
-      at += *reinterpret_cast<const unsigned short*>(d + 16);
-      const char* name = d + 19;
-      if (name[0] == '.' || atoi(name) == dir) continue;
-      char link[64], target[512];
-      snprintf(link, sizeof link, "/proc/self/fd/%s", name);
-      const ssize_t tn = readlink(link, target, sizeof target - 1);
-      target[tn > 0 ? tn : 0] = '\0';
-      const int flags = fcntl(atoi(name), F_GETFD);
-      const int fl = fcntl(atoi(name), F_GETFL);
-      s->fds_len += static_cast<size_t>(snprintf(s->fds + s->fds_len, sizeof s->fds - s->fds_len,
-                                                 "%s -> %s fd-flags %d fl %#x\n", name, target, flags, fl));
-    }
-  }
-  if (dir >= 0) close(dir);
-  sigaction(SIGUSR1, nullptr, &s->usr1);
-  sigprocmask(SIG_BLOCK, nullptr, &s->mask);
-  memset(s->comm, 0, sizeof s->comm);
-  prctl(PR_GET_NAME, s->comm);
-  s->personality = personality(0xffffffff);
-  s->dumpable = prctl(PR_GET_DUMPABLE);
-  if (!getcwd(s->cwd, sizeof s->cwd)) s->cwd[0] = '\0';
-}
-
-std::string Differences(const Snapshot& a, const Snapshot& b) {
-  std::string d;
-  if (std::string_view(a.maps, a.maps_len) != std::string_view(b.maps, b.maps_len)) {
-    d += "/proc/self/maps changed:\n--- before\n" + std::string(a.maps, a.maps_len) + "--- after\n" +
-         std::string(b.maps, b.maps_len);
-  }
-  if (std::string_view(a.fds, a.fds_len) != std::string_view(b.fds, b.fds_len)) {
-    d += "descriptors changed:\n--- before\n" + std::string(a.fds, a.fds_len) + "--- after\n" + std::string(b.fds, b.fds_len);
-  }
-  if (a.usr1.sa_handler != b.usr1.sa_handler || a.usr1.sa_flags != b.usr1.sa_flags ||
-      memcmp(&a.usr1.sa_mask, &b.usr1.sa_mask, 8) != 0) {  // the kernel's 64 signals; glibc fills no more
-    char buf[256];
-    snprintf(buf, sizeof buf, "the SIGUSR1 handler changed: %p/%#x -> %p/%#x\n", (void*)a.usr1.sa_handler,
-             a.usr1.sa_flags, (void*)b.usr1.sa_handler, b.usr1.sa_flags);
-    d += buf;
-  }
-  if (memcmp(&a.mask, &b.mask, 8) != 0) d += "the signal mask changed\n";
-  if (memcmp(a.comm, b.comm, sizeof a.comm) != 0) d += std::string("comm changed: ") + a.comm + " -> " + b.comm + "\n";
-  if (a.personality != b.personality) d += "the personality changed\n";
-  if (a.dumpable != b.dumpable) d += "dumpable changed\n";
-  if (strcmp(a.cwd, b.cwd) != 0) d += "the working directory changed\n";
-  return d;
-}
+Snapshot g_before, g_after;  // static: too large for the stack
 
 volatile sig_atomic_t g_usr1_count = 0;
 void OnUsr1(int) { g_usr1_count = g_usr1_count + 1; }
