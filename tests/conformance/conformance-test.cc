@@ -3,6 +3,7 @@
 // and signal dispositions. The reports must be identical except for a short list of fields,
 // each with its reason; with ASLR off, addresses must match as well.
 #include "../probe/probe-runner.h"
+#include "support/binaries.h"
 
 #include <gtest/gtest.h>
 
@@ -111,7 +112,7 @@ RunOptions Options(const std::string& probe, bool aslr) {
 TEST_P(Conformance, SameReportAsExecve) {
   const Case& c = GetParam();
   const std::string probe = ProbePath(c.variant);
-  if (probe.empty()) GTEST_SKIP() << "probe variant " << c.variant << " was not built";
+  ASSERT_FALSE(probe.empty()) << "probe variant " << c.variant << " was not built";
   RunOptions direct_options = Options(probe, c.aslr);
   const auto direct_run = RunCommand(direct_options);
   ASSERT_EQ(direct_run.exit_code, 0) << probe_test::DescribeResult(direct_run) << direct_run.err;
@@ -214,11 +215,7 @@ TEST(Command, ProgramFromDescriptor) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s ULEXEC LIB-LAUNCHER (probe paths in ULEXEC_PROBE_*)\n", argv[0]);
-    return 2;
-  }
-  g_ulexec = argv[1];
-  g_launcher = argv[2];
+  g_ulexec = ulexec::test::Binary("ulexec");
+  g_launcher = ulexec::test::Binary("lib-launcher");
   return RUN_ALL_TESTS();
 }

@@ -41,8 +41,9 @@ std::vector<Frames> Backtraces(const std::string& output) {
 class GdbTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(HaveBinary(std::string("sigdemo-") + GetParam(), &sigdemo_));
-    if (!HaveBinary("gdb", &gdb_)) GTEST_SKIP() << "gdb was not found at configure time";
+    sigdemo_ = Binary(std::string("sigdemo-") + GetParam());
+    gdb_ = Binary("gdb");
+    if (gdb_.empty()) GTEST_SKIP() << "gdb was not found at configure time";
   }
   std::string sigdemo_;
   std::string gdb_;
@@ -86,11 +87,11 @@ TEST_P(GdbTest, BacktraceInsideHandlersShowsTheSignalFrames) {
     argv.push_back(c);
   }
   argv.push_back(sigdemo_);
-  const RunResult r = RunProgram(argv);
+  const RunResult r = RunChild({.argv = argv});
   if (r.err.find("ptrace: Operation not permitted") != std::string::npos) {
     GTEST_SKIP() << "ptrace is not permitted here: " << r.err;
   }
-  ASSERT_EQ(r.exit_code(), 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("sigdemo: all steps behaved\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("exited normally]"), std::string::npos) << r.out;
 

@@ -1,108 +1,13 @@
+// ReadSymbolBytes and Lines for the crt/ tests (harness.h).
 #include "harness.h"
 
 #include <elf.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <map>
-
-extern char** environ;
 
 namespace crt_test {
-namespace {
-
-std::map<std::string, std::string>& Binaries() {
-  static std::map<std::string, std::string> binaries;
-  return binaries;
-}
-
-std::vector<char*> CStrings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
-}  // namespace
-
-bool AddBinary(const std::string& arg) {
-  const size_t eq = arg.find('=');
-  if (eq == std::string::npos || eq == 0) return false;
-  Binaries()[arg.substr(0, eq)] = arg.substr(eq + 1);
-  return true;
-}
-
-::testing::AssertionResult HaveBinary(const std::string& name, std::string* path) {
-  auto it = Binaries().find(name);
-  if (it == Binaries().end()) {
-    return ::testing::AssertionFailure() << "no path for '" << name << "': pass " << name << "=PATH";
-  }
-  *path = it->second;
-  return ::testing::AssertionSuccess();
-}
-
-bool RunResult::exited() const { return WIFEXITED(status); }
-int RunResult::exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-int RunResult::term_signal() const { return WIFSIGNALED(status) ? WTERMSIG(status) : 0; }
-
-RunResult RunProgram(const std::vector<std::string>& argv, const std::vector<std::string>* env) {
-  RunResult result;
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  std::vector<char*> args = CStrings(argv);
-  std::vector<char*> envp = env ? CStrings(*env) : std::vector<char*>();
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), env ? envp.data() : environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  close(err[1]);
-  if (rc != 0) {
-    ADD_FAILURE() << "posix_spawn " << argv[0] << ": " << std::strerror(rc);
-    close(out[0]);
-    close(err[0]);
-    return result;
-  }
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      ADD_FAILURE() << "poll: " << std::strerror(errno);
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  while (waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
-  }
-  return result;
-}
 
 ::testing::AssertionResult ReadSymbolBytes(const std::string& path, const std::string& name, SymbolBytes* out) {
   std::ifstream in(path, std::ios::binary);

@@ -1,9 +1,10 @@
-// Shared pieces of the crt/ test programs (hosted, glibc):
-//   - the programs under test, passed on the command line as NAME=PATH (see test-main.cc and
-//     tests/crt/meson.build), looked up with HaveBinary;
-//   - RunProgram: run a program to completion, capturing stdout, stderr and the wait status;
-//   - ReadSymbolBytes: the bytes of a symbol in an ELF file on disk, from its .symtab.
+// Shared pieces of the crt/ test programs (hosted, glibc): ReadSymbolBytes, the bytes of a symbol
+// in an ELF file on disk, from its .symtab; Lines. The programs under test come from
+// support/binaries.h and run through support/run.h.
 #pragma once
+
+#include "support/binaries.h"
+#include "support/run.h"
 
 #include <gtest/gtest.h>
 
@@ -13,23 +14,9 @@
 
 namespace crt_test {
 
-// Records NAME=PATH; false if `arg` has no '='.
-bool AddBinary(const std::string& arg);
-// The path given for `name`, or a failure naming the missing argument.
-::testing::AssertionResult HaveBinary(const std::string& name, std::string* path);
-
-struct RunResult {
-  std::string out;
-  std::string err;
-  int status = -1;  // as wait4 reports it
-  bool exited() const;
-  int exit_code() const;  // -1 unless it exited
-  int term_signal() const;  // 0 unless a signal killed it
-};
-
-// Runs argv[0] (a path) with argv and, when `env` is non-null, exactly that environment (else
-// this process's). stdin is /dev/null.
-RunResult RunProgram(const std::vector<std::string>& argv, const std::vector<std::string>* env = nullptr);
+using ulexec::test::Binary;
+using ulexec::test::RunChild;
+using ulexec::test::RunResult;
 
 struct SymbolBytes {
   uint64_t address = 0;     // st_value (link-time)

@@ -102,8 +102,7 @@ TEST(RestorerTest, DecodeAllRejectsAnythingElse) {
 class RestorerInBinaryTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RestorerInBinaryTest, SymbolDecodesToRtSigreturn) {
-  std::string path;
-  ASSERT_TRUE(HaveBinary(std::string("sigdemo-") + GetParam(), &path));
+  const std::string path = Binary(std::string("sigdemo-") + GetParam());
   SymbolBytes sym;
   ASSERT_TRUE(ReadSymbolBytes(path, "__restore_rt", &sym));
   EXPECT_EQ(sym.size, 9u);

@@ -16,54 +16,54 @@ std::string KindName(const ::testing::TestParamInfo<const char*>& info) {
 
 class HelloTest : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override { ASSERT_TRUE(HaveBinary(std::string("hello-") + GetParam(), &hello_)); }
+  void SetUp() override { hello_ = Binary(std::string("hello-") + GetParam()); }
   std::string hello_;
 };
 
 TEST_P(HelloTest, PrintsItsArgumentsAndExitsZero) {
-  const RunResult r = RunProgram({hello_, "one", "two words", ""});
+  const RunResult r = RunChild({.argv = {hello_, "one", "two words", ""}});
   EXPECT_EQ(r.out, "hello from " + hello_ + "\nargv[1]: one\nargv[2]: two words\nargv[3]: \n");
   EXPECT_EQ(r.err, "");
-  EXPECT_TRUE(r.exited());
-  EXPECT_EQ(r.exit_code(), 0);
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 0);
 }
 
 TEST_P(HelloTest, ExitsWithTheStatusGivenByExit) {
   for (int status : {0, 1, 42, 255}) {
-    const RunResult r = RunProgram({hello_, "a", "--exit", std::to_string(status), "b"});
+    const RunResult r = RunChild({.argv = {hello_, "a", "--exit", std::to_string(status), "b"}});
     EXPECT_EQ(r.out, "hello from " + hello_ + "\nargv[1]: a\nargv[4]: b\n");
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.exit_code(), status);
+    EXPECT_EQ(r.exit_code, status);
   }
 }
 
 TEST_P(HelloTest, ArgvZeroIsWhatTheCallerPassed) {
-  const RunResult r = RunProgram({hello_, "--exit", "0x10"});
+  const RunResult r = RunChild({.argv = {hello_, "--exit", "0x10"}});
   EXPECT_EQ(r.out, "hello from " + hello_ + "\n");
-  EXPECT_EQ(r.exit_code(), 16);
+  EXPECT_EQ(r.exit_code, 16);
 }
 
 TEST_P(HelloTest, RejectsABadExitStatus) {
   for (const char* bad : {"256", "-1", "x", ""}) {
-    const RunResult r = RunProgram({hello_, "--exit", bad});
+    const RunResult r = RunChild({.argv = {hello_, "--exit", bad}});
     EXPECT_EQ(r.out, "hello from " + hello_ + "\n") << bad;
     EXPECT_EQ(r.err, hello_ + ": --exit needs a number from 0 to 255\n") << bad;
-    EXPECT_EQ(r.exit_code(), 2) << bad;
+    EXPECT_EQ(r.exit_code, 2) << bad;
   }
 }
 
 TEST_P(HelloTest, RunsWithAnEmptyEnvironment) {
   const std::vector<std::string> env;
-  const RunResult r = RunProgram({hello_, "--exit", "3"}, &env);
+  const RunResult r = RunChild({.argv = {hello_, "--exit", "3"}, .env = env});
   EXPECT_EQ(r.out, "hello from " + hello_ + "\n");
-  EXPECT_EQ(r.exit_code(), 3);
+  EXPECT_EQ(r.exit_code, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, HelloTest, ::testing::Values("static", "static-pie"), KindName);
 
 class SigdemoTest : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override { ASSERT_TRUE(HaveBinary(std::string("sigdemo-") + GetParam(), &sigdemo_)); }
+  void SetUp() override { sigdemo_ = Binary(std::string("sigdemo-") + GetParam()); }
   std::string sigdemo_;
 };
 
@@ -90,11 +90,11 @@ constexpr const char kSigdemoOutput[] =
     "sigdemo: all steps behaved\n";
 
 TEST_P(SigdemoTest, EveryStepBehaves) {
-  const RunResult r = RunProgram({sigdemo_});
+  const RunResult r = RunChild({.argv = {sigdemo_}});
   EXPECT_EQ(r.out, kSigdemoOutput);
   EXPECT_EQ(r.err, "");
-  EXPECT_TRUE(r.exited()) << "killed by signal " << r.term_signal();
-  EXPECT_EQ(r.exit_code(), 0);
+  EXPECT_TRUE(r.exited) << "killed by signal " << r.term_signal;
+  EXPECT_EQ(r.exit_code, 0);
 }
 
 // A blocked mask survives execve; sigdemo unblocks the signals it uses and gives the same report.
@@ -103,10 +103,10 @@ TEST_P(SigdemoTest, SameReportWhenStartedWithTheSignalsBlocked) {
   sigemptyset(&block);
   for (int sig : {SIGUSR1, SIGINT, SIGSEGV}) sigaddset(&block, sig);
   ASSERT_EQ(sigprocmask(SIG_BLOCK, &block, &old), 0);
-  const RunResult r = RunProgram({sigdemo_});
+  const RunResult r = RunChild({.argv = {sigdemo_}});
   ASSERT_EQ(sigprocmask(SIG_SETMASK, &old, nullptr), 0);
   EXPECT_EQ(r.out, kSigdemoOutput);
-  EXPECT_EQ(r.exit_code(), 0);
+  EXPECT_EQ(r.exit_code, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, SigdemoTest, ::testing::Values("static", "static-pie"), KindName);

@@ -23,13 +23,13 @@ void PrintTo(const ProbeKind& kind, std::ostream* os) { *os << "startup-probe-" 
 
 class StartupTest : public ::testing::TestWithParam<ProbeKind> {
  protected:
-  void SetUp() override { ASSERT_TRUE(HaveBinary(std::string("startup-probe-") + GetParam().name, &probe_)); }
+  void SetUp() override { probe_ = Binary(std::string("startup-probe-") + GetParam().name); }
 
   // Runs the probe and parses its "key value" lines.
   ::testing::AssertionResult Probe(Report* report) {
-    const RunResult r = RunProgram({probe_});
-    if (r.exit_code() != 0 || !r.err.empty()) {
-      return ::testing::AssertionFailure() << "status " << r.status << ", stderr: " << r.err;
+    const RunResult r = RunChild({.argv = {probe_}});
+    if (r.exit_code != 0 || !r.err.empty()) {
+      return ::testing::AssertionFailure() << "status " << r.status() << ", stderr: " << r.err;
     }
     for (const std::string& line : Lines(r.out)) {
       const size_t space = line.find(' ');
@@ -103,11 +103,11 @@ TEST_P(StartupTest, ThreadLocalsHaveTheirInitialValues) {
 }
 
 TEST_P(StartupTest, StackProtectorCatchesAnOverflow) {
-  const RunResult small = RunProgram({probe_, "smash", "8"});
-  EXPECT_EQ(small.exit_code(), 0);
+  const RunResult small = RunChild({.argv = {probe_, "smash", "8"}});
+  EXPECT_EQ(small.exit_code, 0);
   EXPECT_EQ(small.out, "smash 8 returned\n");
-  const RunResult r = RunProgram({probe_, "smash", "64"});
-  EXPECT_EQ(r.exit_code(), 127) << "status " << r.status;
+  const RunResult r = RunChild({.argv = {probe_, "smash", "64"}});
+  EXPECT_EQ(r.exit_code, 127) << "status " << r.status();
   EXPECT_EQ(r.err, "*** stack smashing detected ***: terminated\n");
   EXPECT_EQ(r.out, "");
 }

@@ -471,8 +471,7 @@ TEST(SysTest, ExecveErrorsReturnToTheCaller) {
 }
 
 TEST(SysTest, ExecveRunsAProgramWithDup2edStdout) {
-  std::string hello;
-  ASSERT_TRUE(HaveBinary("hello-static", &hello));
+  const std::string hello = Binary("hello-static");
   int p[2] = {-1, -1};
   ASSERT_TRUE(sys::Pipe2(p, O_CLOEXEC).ok());
   char* argv[] = {const_cast<char*>(hello.c_str()), const_cast<char*>("--exit"), const_cast<char*>("5"),

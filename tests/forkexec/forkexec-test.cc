@@ -3,7 +3,8 @@
 // field by field. The kernel is the oracle: the same program started by a direct fork + execve
 // gives the wait status, the core bit and the errno forkexec must report.
 //   forkexec-test FORKEXEC FORKEXEC_CHILD HELLO_STATIC
-#include "../programs/run.h"
+#include "support/binaries.h"
+#include "support/run.h"
 #include "transcript.h"
 
 #include <gtest/gtest.h>
@@ -27,8 +28,18 @@
 #include <thread>
 #include <vector>
 
-using ulexec_test::Outcome;
-using ulexec_test::RunCommand;
+struct Outcome {
+  std::string out, err;
+  int status = -1;  // exit status, or 128 + signal
+};
+
+Outcome RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>* env = nullptr,
+                   const std::string& cwd = "") {
+  ulexec::test::Command c{.argv = argv, .cwd = cwd};
+  if (env) c.env = *env;
+  const ulexec::test::RunResult r = ulexec::test::RunChild(c);
+  return {r.out, r.err, r.status()};
+}
 using forkexec_test::Line;
 using forkexec_test::Parse;
 using forkexec_test::Transcript;
@@ -397,12 +408,8 @@ TEST(Forkexec, HelpAndUsageErrors) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (argc != 4) {
-    fprintf(stderr, "usage: forkexec-test FORKEXEC FORKEXEC_CHILD HELLO_STATIC\n");
-    return 2;
-  }
-  g_forkexec = argv[1];
-  g_child = argv[2];
-  g_hello = argv[3];
+  g_forkexec = ulexec::test::Binary("forkexec");
+  g_child = ulexec::test::Binary("forkexec-child");
+  g_hello = ulexec::test::Binary("hello-static");
   return RUN_ALL_TESTS();
 }

@@ -1,7 +1,9 @@
 // The library in an ordinary glibc host: what a host may have done that an exec must undo or
 // refuse, and that nothing it does makes the exec die after the point of no return.
-// Each test runs the exec in a forked child (the child is replaced, or reports the error).
-#include "../programs/run.h"
+// Each test runs the exec in a forked child (support/run.h: the child is replaced, or reports
+// the error).
+#include "support/binaries.h"
+#include "support/run.h"
 
 #include <ulexec/ulexec.h>
 
@@ -32,46 +34,29 @@ namespace {
 
 std::string g_hello;  // hello-static-pie
 
-struct ChildResult {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out;
-};
+using ulexec::test::RunResult;
 
-// Runs `prepare` then the exec of argv in a forked child whose stdout is captured. If the exec
-// fails the child exits 100 + (the errno % 100) after writing the error to stdout.
-ChildResult ExecInChild(const std::vector<std::string>& argv, const std::function<void()>& prepare) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], 1);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    prepare();
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ulexec_error error{};
-    const int rc = ulexec_execve(args[0], args.data(), environ, &error);
-    dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
-    _exit(100 + (-rc) % 100);
-  }
-  close(pipe_fds[1]);
-  ChildResult r;
-  char buf[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+// Runs `prepare` then ulexec_execve of argv in a forked child whose output is captured. If the
+// exec fails, the child writes the error to stdout and the result has its errno (exec_errno).
+RunResult ExecInChild(const std::vector<std::string>& argv, const std::function<void()>& prepare) {
+  return ulexec::test::RunChild({
+      .argv = argv,
+      .prepare = [&prepare](int) { prepare(); },
+      .exec =
+          [](const char* path, char* const args[], char* const envp[]) {
+            ulexec_error error{};
+            const int rc = ulexec_execve(path, args, envp, &error);
+            dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
+            return -rc;
+          },
+  });
 }
 
 void Nothing() {}
 
 TEST(Library, RunsAProgram) {
-  const ChildResult r = ExecInChild({g_hello, "x"}, Nothing);
-  EXPECT_EQ(r.status, 0) << r.out;
+  const RunResult r = ExecInChild({g_hello, "x"}, Nothing);
+  EXPECT_EQ(r.status(), 0) << r.out;
   EXPECT_EQ(r.out, "hello from " + g_hello + "\nargv[1]: x\n");
 }
 
@@ -93,17 +78,17 @@ TEST(Library, VforkChildIsRefusedAndTheParentSurvives) {
 TEST(Library, ClosesThousandsOfCloseOnExecDescriptors) {
   // ls lists its own descriptors (a shell's would include a pipeline's pipe, or not, by timing).
   const std::vector<std::string> count_fds = {"/bin/ls", "/proc/self/fd"};
-  const ChildResult without = ExecInChild(count_fds, Nothing);
-  const ChildResult with = ExecInChild(count_fds, [] {
+  const RunResult without = ExecInChild(count_fds, Nothing);
+  const RunResult with = ExecInChild(count_fds, [] {
     for (int i = 0; i < 2000; ++i) (void)open("/dev/null", O_RDONLY | O_CLOEXEC);
   });
-  EXPECT_EQ(with.status, 0) << with.out;
+  EXPECT_EQ(with.status(), 0) << with.out;
   EXPECT_EQ(with.out, without.out);
 }
 
 // POSIX timers are deleted (spec E8), however many there are.
 TEST(Library, DeletesPosixTimers) {
-  const ChildResult r = ExecInChild({"/bin/sh", "-c", "grep -c ID /proc/$$/timers; true"}, [] {
+  const RunResult r = ExecInChild({"/bin/sh", "-c", "grep -c ID /proc/$$/timers; true"}, [] {
     for (int i = 0; i < 300; ++i) {
       timer_t t;
       sigevent ev{};
@@ -111,16 +96,16 @@ TEST(Library, DeletesPosixTimers) {
       (void)timer_create(CLOCK_MONOTONIC, &ev, &t);
     }
   });
-  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.status(), 0) << r.out;
   EXPECT_EQ(r.out, "0\n");
 }
 
 // READ_IMPLIES_EXEC is cleared before the program is mapped (spec C13): no rwx mappings.
 TEST(Library, ClearsReadImpliesExecBeforeMapping) {
-  const ChildResult r = ExecInChild({"/bin/cat", "/proc/self/maps"}, [] {
+  const RunResult r = ExecInChild({"/bin/cat", "/proc/self/maps"}, [] {
     personality(static_cast<unsigned long>(personality(0xffffffff)) | READ_IMPLIES_EXEC);
   });
-  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.status(), 0) << r.out;
   EXPECT_EQ(r.out.find("rwxp"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("rw-p"), std::string::npos);
 }
@@ -128,11 +113,11 @@ TEST(Library, ClearsReadImpliesExecBeforeMapping) {
 // With the keep-caps bit locked, execve still works (and clears nothing it cannot).
 TEST(Library, KeepCapsLocked) {
   if (geteuid() != 0) GTEST_SKIP() << "locking securebits needs CAP_SETPCAP";
-  const ChildResult r = ExecInChild({g_hello}, [] {
+  const RunResult r = ExecInChild({g_hello}, [] {
     constexpr int kSecbitKeepCapsLocked = 1 << 5;
     (void)prctl(PR_SET_SECUREBITS, kSecbitKeepCapsLocked, 0, 0, 0);
   });
-  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.status(), 0) << r.out;
 }
 
 // A signal handler that uses the vDSO, firing all through the load, never runs while the
@@ -140,7 +125,7 @@ TEST(Library, KeepCapsLocked) {
 // entry.
 TEST(Library, SignalsDuringTheLoadAreHeldBack) {
   for (int i = 0; i < 20; ++i) {
-    const ChildResult r = ExecInChild({g_hello}, [] {
+    const RunResult r = ExecInChild({g_hello}, [] {
       struct sigaction sa {};
       sa.sa_handler = [](int) {
         timespec ts;
@@ -151,7 +136,7 @@ TEST(Library, SignalsDuringTheLoadAreHeldBack) {
       setitimer(ITIMER_REAL, &it, nullptr);
     });
     // The program may die of the (now default) SIGALRM after entry, but never of SIGSEGV.
-    ASSERT_TRUE(r.status == 0 || r.status == 128 + SIGALRM) << "status " << r.status << ": " << r.out;
+    ASSERT_TRUE(r.status() == 0 || r.status() == 128 + SIGALRM) << "status " << r.status() << ": " << r.out;
   }
 }
 
@@ -174,17 +159,17 @@ TEST(Library, FailedMemoryScriptLeavesNoDescriptor) {
 // Arguments that fit the E2BIG limit but not RLIMIT_STACK: E2BIG before anything changes, as the
 // kernel says, not a crash while the stack grows.
 TEST(Library, ArgumentsLargerThanTheStackLimit) {
-  const ChildResult r = ExecInChild({g_hello, std::string(120 * 1024, 'x')}, [] {
+  const RunResult r = ExecInChild({g_hello, std::string(120 * 1024, 'x')}, [] {
     rlimit lim{100 * 1024, 100 * 1024};
     setrlimit(RLIMIT_STACK, &lim);
   });
-  EXPECT_EQ(r.status, 100 + E2BIG) << r.out;
+  EXPECT_EQ(r.exec_errno, E2BIG) << r.out;
 }
 
 // Without PR_SET_MM (a seccomp filter refusing it here; kernels without CONFIG_CHECKPOINT_RESTORE
 // too) the program still runs.
 TEST(Library, RunsWhereSetMmIsRefused) {
-  const ChildResult r = ExecInChild({g_hello, "y"}, [] {
+  const RunResult r = ExecInChild({g_hello, "y"}, [] {
     sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
@@ -197,7 +182,7 @@ TEST(Library, RunsWhereSetMmIsRefused) {
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
   });
-  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.status(), 0) << r.out;
   EXPECT_EQ(r.out, "hello from " + g_hello + "\nargv[1]: y\n");
 }
 
@@ -244,18 +229,14 @@ TEST(Library, BeforeEntrySeesTheStackAndCanCancel) {
   EXPECT_EQ(seen.argc, 2u);
   EXPECT_EQ(seen.argv1, "second");
   // The process is whole: run the program for real now, in a child.
-  const ChildResult r = ExecInChild({g_hello, "x"}, Nothing);
-  EXPECT_EQ(r.status, 0) << r.out;
+  const RunResult r = ExecInChild({g_hello, "x"}, Nothing);
+  EXPECT_EQ(r.status(), 0) << r.out;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s HELLO-STATIC-PIE\n", argv[0]);
-    return 2;
-  }
-  g_hello = argv[1];
+  g_hello = ulexec::test::Binary("hello-static-pie");
   return RUN_ALL_TESTS();
 }

@@ -7,7 +7,8 @@ shape: the same number of lines, each naming what the row says (the wording diff
 "sh: 1: x: not found", minish "minish: x: command not found"; for a malformed ELF minish adds
 ulexec's reason).
 
-usage: compare-sh-test.py MINISH ULEXEC HELLO SIGDEMO
+usage: compare-sh-test.py, with ULEXEC_MINISH, ULEXEC_ULEXEC, ULEXEC_HELLO_STATIC_PIE and
+ULEXEC_SIGDEMO_STATIC set (meson test sets them: tests/meson.build)
 """
 import os
 import subprocess
@@ -105,8 +106,16 @@ def run(argv, cwd, env):
     return p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), p.returncode
 
 
+def binary(variable):
+    """A program under test, from the environment meson test sets; a missing one is named."""
+    if variable not in os.environ:
+        sys.exit(f"compare-sh-test: {variable} is not set: run the test through meson test")
+    return os.path.abspath(os.environ[variable])
+
+
 def main():
-    minish, ulexec, hello, sigdemo = (os.path.abspath(p) for p in sys.argv[1:5])
+    minish, ulexec, hello, sigdemo = (binary("ULEXEC_" + name) for name in
+                                      ("MINISH", "ULEXEC", "HELLO_STATIC_PIE", "SIGDEMO_STATIC"))
     env = {"PATH": "/usr/bin:/bin", "HOME": "/root", "LC_ALL": "C", "ULEXEC": ulexec, "HELLO": hello,
            "SIGDEMO": sigdemo, "MINISH": minish}
     failures = 0

@@ -6,7 +6,7 @@ the terminal shows: a long command interrupted by Ctrl+C while the shell survive
 again; Ctrl+Z stops a job ("Stopped"), `jobs` lists it, `fg` resumes it and it finishes; a
 background job is reported ("Done") at the prompt after it ends.
 
-usage: interactive-test.py MINISH
+usage: interactive-test.py, with ULEXEC_MINISH set (meson test sets it: tests/meson.build)
 """
 import os
 import pty
@@ -64,7 +64,9 @@ def expect(cond, what, text):
 
 
 def main():
-    s = Session(sys.argv[1])
+    if "ULEXEC_MINISH" not in os.environ:
+        sys.exit("interactive-test: ULEXEC_MINISH is not set: run the test through meson test")
+    s = Session(os.environ["ULEXEC_MINISH"])
     s.read_until(PROMPT)
 
     # Ctrl+C interrupts the foreground job, never the shell.

@@ -1,9 +1,8 @@
 // Running a program under a prepared process state and comparing probe reports.
 //
-// RunCommand forks, prepares the child (exact environment, known descriptors, signal
-// dispositions, blocked mask, an alternate signal stack, a dirty FPU control state, optionally
-// ADDR_NO_RANDOMIZE) and execve()s the command, capturing stdout, stderr, the exit status and
-// the execve errno. ParseReport turns probe output into keys and values; CompareReports lists
+// RunCommand runs the command through the tests' child runner (support/run.h), preparing the
+// child first (exact environment, known descriptors, signal dispositions, blocked mask, an
+// alternate signal stack, a dirty FPU control state, optionally ADDR_NO_RANDOMIZE). ParseReport turns probe output into keys and values; CompareReports lists
 // the keys whose values differ, except those matching allowed prefixes; FormatDiff prints them.
 //
 // Typical use in a conformance test:
@@ -28,6 +27,8 @@
 //   MXCSR, x87 FCW       changed from their defaults: must be reset (B5)
 //   personality          0, or ADDR_NO_RANDOMIZE with no_aslr
 #pragma once
+
+#include "support/run.h"
 
 #include <gtest/gtest.h>
 
@@ -58,25 +59,14 @@ struct RunOptions {
   std::string path;               // the file to execve; empty: argv[0]
   std::vector<std::string> env;   // the exact environment
   bool no_aslr = false;           // personality(ADDR_NO_RANDOMIZE) in the child
-  bool prepare_state = true;      // the descriptors, signals and FPU state above
   int timeout_ms = 20000;         // then SIGKILL
 };
 
-struct RunResult {
-  int exec_errno = 0;      // nonzero when the child's execve failed
-  bool exited = false;     // WIFEXITED
-  int exit_code = -1;      // WEXITSTATUS
-  int term_signal = 0;     // WTERMSIG, when killed by a signal
-  bool timed_out = false;  // killed after timeout_ms
-  std::string out;
-  std::string err;
-};
+using ulexec::test::DescribeResult;
+using ulexec::test::RunResult;
 
-// Runs the command; never throws. A fork/pipe failure is reported as exec_errno.
+// Runs the command in the prepared state above. A fork/pipe failure is reported as exec_errno.
 RunResult RunCommand(const RunOptions& options);
-
-// "exited 0", "killed by signal 11 (timed out)", "execve failed: ENOENT".
-std::string DescribeResult(const RunResult& r);
 
 struct Report {
   std::vector<std::pair<std::string, std::string>> lines;  // in output order
@@ -113,8 +103,8 @@ extern const std::vector<std::string> kRunDependent;     // {"random."}: with AD
 ::testing::AssertionResult ReportsMatch(const Report& a, const Report& b, const std::vector<std::string>& allowed_prefixes,
                                         std::string_view a_name = "a", std::string_view b_name = "b");
 
-// The probe builds, from the environment the `probe` test sets (ULEXEC_PROBE_<VARIANT>, e.g.
-// ULEXEC_PROBE_GLIBC_STATIC_PIE for "glibc-static-pie"). Empty when unset.
+// The probe builds, from the environment meson sets (ULEXEC_PROBE_<VARIANT>, e.g.
+// ULEXEC_PROBE_GLIBC_STATIC_PIE for "glibc-static-pie"); throws naming the variable when unset.
 std::string ProbePath(std::string_view variant);
 
 }  // namespace probe_test

@@ -1,26 +1,22 @@
 // Real programs through ulexec give the same output and exit status as run directly:
 // busybox applets (static ET_EXEC that re-executes /proc/self/exe), coreutils, bash, python3,
 // perl, gcc (which forks and execs cc1, as and ld), #! scripts, -, --fd and PATH search.
-#include "run.h"
+#include "support/binaries.h"
+#include "support/run.h"
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
 
-using ulexec_test::Outcome;
-using ulexec_test::RunCommand;
-
-extern char** environ;
+using ulexec::test::RunChild;
+using ulexec::test::RunResult;
 
 namespace {
 
@@ -44,39 +40,20 @@ std::string WriteFile(const std::string& name, const std::string& text, mode_t m
 
 bool Exists(const char* path) { return access(path, X_OK) == 0; }
 
-// The errno of a real execve of `path` in a child (0 if it ran).
-int ExecErrno(const std::string& path) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    execve(argv[0], argv, environ);
-    const int err = errno;
-    (void)!write(fds[1], &err, sizeof err);
-    _exit(127);
-  }
-  close(fds[1]);
-  int err = 0;
-  if (read(fds[0], &err, sizeof err) != sizeof err) err = 0;
-  close(fds[0]);
-  waitpid(pid, nullptr, 0);
-  return err;
-}
+// The errno of a real execve of `path` (0 if it ran).
+int ExecErrno(const std::string& path) { return RunChild({.argv = {path}}).exec_errno; }
 
 // Runs argv directly and through ulexec and expects the same stdout, stderr and status.
 void ExpectSame(const std::vector<std::string>& argv, const std::string& cwd = "", const std::string& in = "") {
   SCOPED_TRACE(argv[0] + (argv.size() > 1 ? " " + argv[1] : std::string()));
-  const Outcome direct = RunCommand(argv, nullptr, cwd, in);
+  const RunResult direct = RunChild({.argv = argv, .cwd = cwd, .stdin_data = in});
   std::vector<std::string> via = {g_ulexec};
   via.insert(via.end(), argv.begin(), argv.end());
-  const Outcome through = RunCommand(via, nullptr, cwd, in);
-  EXPECT_EQ(through.status, direct.status) << "stderr: " << through.err;
+  const RunResult through = RunChild({.argv = via, .cwd = cwd, .stdin_data = in});
+  EXPECT_EQ(through.status(), direct.status()) << "stderr: " << through.err;
   EXPECT_EQ(through.out, direct.out);
   EXPECT_EQ(through.err, direct.err);
-  EXPECT_FALSE(direct.out.empty() && direct.status == 0 && argv.size() > 1) << "the command printed nothing";
+  EXPECT_FALSE(direct.out.empty() && direct.status() == 0 && argv.size() > 1) << "the command printed nothing";
 }
 
 std::string FixedFolder() {
@@ -109,9 +86,9 @@ TEST(Coreutils, Basics) {
 // ld.so's LD_SHOW_AUXV lists the auxv it was given: the same keys, in the same order.
 TEST(Coreutils, SameAuxvKeysForLdSo) {
   std::vector<std::string> env = {"LD_SHOW_AUXV=1"};
-  const Outcome direct = RunCommand({"/bin/true"}, &env);
-  const Outcome through = RunCommand({g_ulexec, "/bin/true"}, &env);
-  ASSERT_EQ(through.status, 0) << through.err;
+  const RunResult direct = RunChild({.argv = {"/bin/true"}, .env = env});
+  const RunResult through = RunChild({.argv = {g_ulexec, "/bin/true"}, .env = env});
+  ASSERT_EQ(through.status(), 0) << through.err;
   auto keys = [](const std::string& out) {
     std::string k;
     for (size_t at = 0; at < out.size();) {
@@ -146,10 +123,10 @@ TEST(Compilers, GccCompilesAndLinks) {
   if (!Exists("/usr/bin/gcc")) GTEST_SKIP() << "no gcc";
   const std::string src = WriteFile("prog.c", "#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 7; }\n", 0644);
   const std::string out = Dir() + "/prog";
-  const Outcome gcc = RunCommand({g_ulexec, "/usr/bin/gcc", "-O1", "-o", out, src});
-  ASSERT_EQ(gcc.status, 0) << gcc.err;
-  const Outcome prog = RunCommand({out});
-  EXPECT_EQ(prog.status, 7);
+  const RunResult gcc = RunChild({.argv = {g_ulexec, "/usr/bin/gcc", "-O1", "-o", out, src}});
+  ASSERT_EQ(gcc.status(), 0) << gcc.err;
+  const RunResult prog = RunChild({.argv = {out}});
+  EXPECT_EQ(prog.status(), 7);
   EXPECT_EQ(prog.out, "compiled\n");
 }
 
@@ -177,58 +154,54 @@ TEST(Scripts, NestingLimit) {
   const std::string five = Dir() + "/n4", six = Dir() + "/n5";
   ExpectSame({five});
   EXPECT_EQ(ExecErrno(six), ELOOP);  // what the kernel says
-  const Outcome through = RunCommand({g_ulexec, six});
-  EXPECT_EQ(through.status, 126);
+  const RunResult through = RunChild({.argv = {g_ulexec, six}});
+  EXPECT_EQ(through.status(), 126);
   EXPECT_NE(through.err.find("Too many levels of symbolic links"), std::string::npos) << through.err;
 }
 
 TEST(Scripts, MissingInterpreterIsNamed) {
   const std::string s = WriteFile("missing", "#!/nonexistent/interp\n");
-  const Outcome o = RunCommand({g_ulexec, s});
-  EXPECT_EQ(o.status, 127);
+  const RunResult o = RunChild({.argv = {g_ulexec, s}});
+  EXPECT_EQ(o.status(), 127);
   EXPECT_EQ(o.err, "ulexec: " + s + ": No such file or directory (interpreter /nonexistent/interp named by the #! line)\n");
 }
 
 TEST(Command, StdinStaticAndDynamic) {
   std::ifstream f(g_hello, std::ios::binary);
   const std::string image((std::istreambuf_iterator<char>(f)), {});
-  const Outcome o = RunCommand({g_ulexec, "-", "x"}, nullptr, "", image);
-  EXPECT_EQ(o.status, 0) << o.err;
+  const RunResult o = RunChild({.argv = {g_ulexec, "-", "x"}, .stdin_data = image});
+  EXPECT_EQ(o.status(), 0) << o.err;
   EXPECT_EQ(o.out, "hello from -\nargv[1]: x\n");
   std::ifstream t("/bin/true", std::ios::binary);
   const std::string dynamic((std::istreambuf_iterator<char>(t)), {});
-  const Outcome d = RunCommand({g_ulexec, "-"}, nullptr, "", dynamic);
-  EXPECT_EQ(d.status, 0) << d.err;
+  const RunResult d = RunChild({.argv = {g_ulexec, "-"}, .stdin_data = dynamic});
+  EXPECT_EQ(d.status(), 0) << d.err;
   std::ifstream fl("/bin/false", std::ios::binary);
   const std::string dyn_false((std::istreambuf_iterator<char>(fl)), {});
-  EXPECT_EQ(RunCommand({g_ulexec, "-"}, nullptr, "", dyn_false).status, 1);
+  EXPECT_EQ(RunChild({.argv = {g_ulexec, "-"}, .stdin_data = dyn_false}).status(), 1);
 }
 
 TEST(Command, FdAndPathSearch) {
   const std::string sh = "exec 7<" + g_hello + "; " + g_ulexec + " --fd 7 name arg";
-  const Outcome fd = RunCommand({"/bin/sh", "-c", sh});
-  EXPECT_EQ(fd.status, 0) << fd.err;
+  const RunResult fd = RunChild({.argv = {"/bin/sh", "-c", sh}});
+  EXPECT_EQ(fd.status(), 0) << fd.err;
   EXPECT_EQ(fd.out, "hello from name\nargv[1]: arg\n");
   std::vector<std::string> env = {"PATH=/nonexistent:" + g_hello.substr(0, g_hello.rfind('/'))};
   const std::string base = g_hello.substr(g_hello.rfind('/') + 1);
-  const Outcome path = RunCommand({g_ulexec, base, "p"}, &env);
-  EXPECT_EQ(path.status, 0) << path.err;
+  const RunResult path = RunChild({.argv = {g_ulexec, base, "p"}, .env = env});
+  EXPECT_EQ(path.status(), 0) << path.err;
   EXPECT_EQ(path.out, "hello from " + base + "\nargv[1]: p\n");
-  const Outcome missing = RunCommand({g_ulexec, "no-such-program-anywhere"}, &env);
-  EXPECT_EQ(missing.status, 127);
-  const Outcome nosearch = RunCommand({g_ulexec, "--no-path-search", base}, &env);
-  EXPECT_EQ(nosearch.status, 127);
+  const RunResult missing = RunChild({.argv = {g_ulexec, "no-such-program-anywhere"}, .env = env});
+  EXPECT_EQ(missing.status(), 127);
+  const RunResult nosearch = RunChild({.argv = {g_ulexec, "--no-path-search", base}, .env = env});
+  EXPECT_EQ(nosearch.status(), 127);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s ULEXEC HELLO-STATIC-PIE\n", argv[0]);
-    return 2;
-  }
-  g_ulexec = argv[1];
-  g_hello = argv[2];
+  g_ulexec = ulexec::test::Binary("ulexec");
+  g_hello = ulexec::test::Binary("hello-static-pie");
   return RUN_ALL_TESTS();
 }
