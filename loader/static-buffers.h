@@ -1,0 +1,34 @@
+// The static buffers the freestanding loader works in, in one place with their sizes explained.
+// Static because there is no allocator and the process is single-threaded by contract; they are
+// zero-filled .bss, so they cost nothing until touched, and go away with the loader's memory.
+#pragma once
+
+#include "program-file.h"
+#include "script.h"
+
+#include <crt/process.h>
+
+#include <cstddef>
+
+namespace ulexec::buffers {
+
+// The program (or the last #! interpreter) and its PT_INTERP: each holds the file's first 2 KiB
+// and up to 64 KiB of program headers (the kernel's own bound, binfmt_elf load_elf_phdrs).
+extern ProgramFile program, interpreter;
+// PT_INTERP's path: the kernel takes up to PATH_MAX bytes.
+extern char interp_path[kMaxInterpSize];
+// One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
+extern Shebang shebangs[kMaxScriptDepth + 1];
+// /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
+extern char maps[256 * 1024];
+// /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
+extern crt::AuxEntry auxv[64];
+// /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
+extern char timers[64 * 1024];
+// Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.
+extern int cloexec_fds[32768];
+// "/dev/fd/N" as AT_EXECFN for a descriptor, and the readlink of /proc/self/fd/N for comm.
+extern char fd_name[32];
+extern char fd_link[256];
+
+}  // namespace ulexec::buffers
