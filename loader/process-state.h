@@ -41,9 +41,6 @@ struct ProcessState {
   std::span<const crt::AuxEntry> auxv;  // without AT_NULL
   Range stack;                          // the [stack] mapping
   VdsoBlock vdso;
-  Range vdso_block;                     // (old names of vdso.range, vdso.vmas, vdso.count: going)
-  Range vdso_vmas[4];
-  size_t vdso_vma_count = 0;
   uint64_t vdso_start = 0;              // the [vdso] mapping itself (AT_SYSINFO_EHDR)
   uint64_t highest_end = 0;             // over all mappings but [stack] and [vsyscall]
   uint64_t rlimit_stack = 0;            // RLIMIT_STACK soft limit

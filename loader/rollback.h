@@ -1,5 +1,5 @@
-// Rollback: everything the exec did to the process before its point of no return, undone in the
-// destructor. The hand-off never returns, so on success none of it runs.
+// Rollback: everything the exec did to the process before its point of no return, owned here
+// and undone in the destructor. The hand-off never returns, so on success none of it runs.
 #pragma once
 
 #include "handoff.h"
@@ -11,8 +11,8 @@
 namespace ulexec {
 
 struct Rollback {
-  MappedImage* images[2] = {};  // mapped by Stage
-  Handoff* handoff = nullptr;
+  MappedImage images[2];  // mapped by Stage (size 0: not mapped)
+  Handoff handoff;        // the hand-off area, once created
   int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
   VdsoMove vdso;                  // a vDSO block moved before the point of no return

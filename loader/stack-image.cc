@@ -59,6 +59,8 @@ Layout Compute(const StackRequest& r) {
 
 uint64_t StackImageSize(const StackRequest& request) { return request.stack_top - Compute(request).image.sp; }
 
+StackImage StackLayout(const StackRequest& request) { return Compute(request).image; }
+
 void BuildStackImage(const StackRequest& r, std::span<std::byte> below_top, StackImage* out) {
   const Layout l = Compute(r);
   const StackImage& s = l.image;

@@ -47,6 +47,9 @@ struct StackImage {
 // Bytes between sp and S for this request.
 uint64_t StackImageSize(const StackRequest& request);
 
+// The addresses BuildStackImage writes at, without writing.
+StackImage StackLayout(const StackRequest& request);
+
 // Writes the image into `below_top`, which stands for [S - below_top.size(), S) and must be at
 // least StackImageSize() bytes; bytes below sp are zeroed. Fills AT_RANDOM, AT_EXECFN and
 // AT_PLATFORM into the copy of the auxv it writes.
