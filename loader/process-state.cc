@@ -80,15 +80,6 @@ void ReadSignals(ProcessState* s) {
 
 }  // namespace
 
-bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore) {
-  bool overlaps = false;
-  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
-    const Range mapping{m.start, m.end};
-    if (!ignore.Overlaps(mapping)) overlaps |= r.Overlaps(mapping);
-  });
-  return overlaps;
-}
-
 bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
   ProcessState& s = *state;
   s = ProcessState{};

@@ -16,12 +16,6 @@
 
 namespace ulexec {
 
-struct Range {
-  uint64_t start = 0, end = 0;
-  bool Overlaps(const Range& o) const { return start < o.end && o.start < end; }
-  uint64_t size() const { return end - start; }
-};
-
 // The vDSO block: [vvar], [vvar_vclock], [vdso], moved as one piece (spec C7).
 struct VdsoBlock {
   Range vmas[4];  // the mappings, as found
@@ -68,8 +62,5 @@ struct ProcessState {
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
 // timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
 [[nodiscard]] bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* state, Error& error);
-
-// True if [r.start, r.end) overlaps any mapping listed in `maps` outside `ignore`.
-bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore = {});
 
 }  // namespace ulexec

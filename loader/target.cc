@@ -134,26 +134,6 @@ bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
 
 }  // namespace
 
-void ArgvHead::Start(std::span<const char* const> argv) {
-  size_ = 0;
-  rewritten_ = false;
-  if (!argv.empty()) items_[size_++] = argv[0];
-}
-
-void ArgvHead::Rewrite(const char* interpreter, const char* argument, const char* script) {
-  rewritten_ = true;
-  if (size_ > 0) {  // drop argv[0]
-    for (size_t i = 1; i < size_; ++i) items_[i - 1] = items_[i];
-    --size_;
-  }
-  const size_t front = argument ? 3 : 2;
-  for (size_t i = size_; i > 0; --i) items_[i - 1 + front] = items_[i - 1];
-  items_[0] = interpreter;
-  if (argument) items_[1] = argument;
-  items_[front - 1] = script;
-  size_ += front;
-}
-
 bool Resolve(const Source& src, std::span<const char* const> argv, std::span<const char* const> envp,
              const Options& options, Rollback& rollback, Target* t, Error& error) {
   buffers::program.Reset();

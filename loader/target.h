@@ -28,8 +28,25 @@ struct Source {
 // interpreter, optional argument and script name in front. The rest is the caller's argv[1..].
 class ArgvHead {
  public:
-  void Start(std::span<const char* const> argv);
-  void Rewrite(const char* interpreter, const char* argument, const char* script);
+  void Start(std::span<const char* const> argv) {
+    size_ = 0;
+    rewritten_ = false;
+    if (!argv.empty()) items_[size_++] = argv[0];
+  }
+  // Drops argv[0], then puts `interpreter`, `argument` (if not nullptr) and `script` in front.
+  void Rewrite(const char* interpreter, const char* argument, const char* script) {
+    rewritten_ = true;
+    if (size_ > 0) {
+      for (size_t i = 1; i < size_; ++i) items_[i - 1] = items_[i];
+      --size_;
+    }
+    const size_t front = argument ? 3 : 2;
+    for (size_t i = size_; i > 0; --i) items_[i - 1 + front] = items_[i - 1];
+    items_[0] = interpreter;
+    if (argument) items_[1] = argument;
+    items_[front - 1] = script;
+    size_ += front;
+  }
   std::span<const char* const> view() const { return {items_, size_}; }
   bool rewritten() const { return rewritten_; }
 
