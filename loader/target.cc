@@ -136,6 +136,7 @@ bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
 
 bool Resolve(const Source& src, std::span<const char* const> argv, std::span<const char* const> envp,
              const Options& options, Rollback& rollback, Target* t, Error& error) {
+  *t = Target{};
   buffers::program.Reset();
   buffers::interpreter.Reset();
   // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
