@@ -77,8 +77,8 @@ Elf64_Phdr Phdr(uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr, 
                 uint64_t align = 0x1000);
 
 // The result of running execve's checks over a whole file image, as program-file.cc does:
-// CheckElfHeader on the first 2048 bytes, CheckProgramHeaders on the table, CheckInterpPath on
-// the PT_INTERP bytes. Move-only: `elf` points into `phdrs`.
+// CheckElfHeader on the first 2048 bytes, ReadProgramHeaders and CheckSegments on the table,
+// CheckInterpPath on the PT_INTERP bytes. Move-only: `elf` points into `phdrs`.
 struct CheckedImage {
   bool ok = false;
   Error error;
