@@ -103,18 +103,18 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   request.random = random.at_random;
   request.pad = space.randomize ? random.pad % 8192 : 0;
   request.auxv = plan->auxv_list();
-  stack.layout = StackLayout(request);
-  stack.image_low = PageStart(stack.layout.sp);
+  stack.layout = LayOutStack(request);
+  stack.copy_low = PageStart(stack.layout.sp);
   // The stack image, and a page to spare, must fit in RLIMIT_STACK, or the stack could not grow
   // to hold it (the kernel's exec fails with E2BIG then too).
   const uint64_t limit = PageStart(state.rlimit_stack);
-  if (stack.image_bytes() + kPageSize > limit) {
-    return error.Fail(E2BIG, "the new stack (", stack.image_bytes(), " bytes) does not fit in RLIMIT_STACK (",
+  if (stack.copy_bytes() + kPageSize > limit) {
+    return error.Fail(E2BIG, "the new stack (", stack.copy_bytes(), " bytes) does not fit in RLIMIT_STACK (",
                       state.rlimit_stack, " bytes)");
   }
   for (const PlannedImage& image : plan->image_list()) {
     const Range& r = image.place.range;
-    if (r.Overlaps({stack.image_low - kStackExpand, space.stack_top})) {
+    if (r.Overlaps({stack.copy_low - kStackExpand, space.stack_top})) {
       return error.Fail(ENOMEM, "the image would overlap the stack (", crt::Hex{r.start}, '-', crt::Hex{r.end}, ')');
     }
   }
@@ -122,7 +122,7 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   // RLIMIT_STACK (spec A13).
   uint64_t size = space.stack_top - PageStart(stack.layout.arg_start) + kStackExpand;
   if (size > limit - kPageSize) size = limit - kPageSize;
-  if (size < stack.image_bytes()) size = stack.image_bytes();
+  if (size < stack.copy_bytes()) size = stack.copy_bytes();
   stack.low = space.stack_top - size;
   stack.grows = stack.low < state.stack.start;
   stack.executable = elf.exec_stack;
@@ -134,7 +134,7 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
 bool PlanMmMap(const Target& t, const ProcessState& state, const Randomness& random, ExecPlan* plan, Error& error) {
   const ImageFacts facts = DescribeImage(t.program->elf);
   const uint64_t bias = plan->images[0].place.bias;
-  const StackImage& s = plan->stack.layout;
+  const StackLayout& s = plan->stack.layout;
   plan->brk = StartBrk(t.program->elf, facts.brk + bias, t.interpreter != nullptr, state.space, random.brk);
   plan->brk_random = state.space.randomize && state.space.randomize_brk;
   PrctlMmMap& mm = plan->mm;
@@ -215,12 +215,12 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (plan->vdso.moves() && !plan->vdso.early) add(HandoffStep::kMoveVdso);
   size_t runs = 0;
   for (const PlannedImage& image : plan->image_list()) {
-    if (image.aside) ForEachMappedRun(MappedImage{image.map_at, image.place.range.size(), &image.file->elf},
+    if (image.aside) ForEachMappedRun(Mapping{image.map_at, image.place.range.size(), &image.file->elf},
                                       [&](uint64_t, uint64_t) { ++runs; });
   }
   if (runs) add(HandoffStep::kMoveImages);
   if (stack.grows) add(HandoffStep::kGrowStack);
-  if (stack.image_low > stack.low) add(HandoffStep::kClearOldFrames);
+  if (stack.copy_low > stack.low) add(HandoffStep::kClearOldFrames);
   add(HandoffStep::kCopyStack);
   add(HandoffStep::kSetMmMap);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
@@ -237,7 +237,7 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   // reset per signal, a close per descriptor and a delete per timer.
   plan->handoff_max_ops = 32 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : kMaxSignal + CountTimers(plan->timers));
-  plan->handoff_payload = stack.image_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
+  plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
                           32 + 6 * size_t{16};  // + the alignment of each piece
   // Just above mmap_base, with a page of gap (so that it does not look like part of the image
   // below): the program's top-down mmaps never go there, and its stack stays far above (the

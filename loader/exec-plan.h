@@ -9,7 +9,7 @@
 #include "image-plan.h"
 #include "placement.h"
 #include "process-state.h"
-#include "stack-image.h"
+#include "stack-layout.h"
 #include "target.h"
 
 #include <cstddef>
@@ -53,13 +53,13 @@ struct VdsoPlan {
 };
 
 struct StackPlan {
-  StackRequest request;  // what BuildStackImage writes
-  StackImage layout;     // the addresses it writes them at (sp, strings, auxv)
-  uint64_t image_low = 0;  // the bytes copied by the hand-off are [image_low, stack_top)
+  StackRequest request;  // what BuildStack writes
+  StackLayout layout;     // the addresses it writes them at (sp, strings, auxv)
+  uint64_t copy_low = 0;  // the bytes copied by the hand-off are [copy_low, stack_top)
   uint64_t low = 0;        // the new [stack] mapping is [low, stack_top) (spec A13)
   bool grows = false;      // the current [stack] starts above `low`: a write grows it
   bool executable = false; // PT_GNU_STACK asks for PF_X (spec C8)
-  uint64_t image_bytes() const { return request.stack_top - image_low; }
+  uint64_t copy_bytes() const { return request.stack_top - copy_low; }
 };
 
 enum class SignalReset : uint8_t { kKeep, kDefault, kIgnore };

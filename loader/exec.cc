@@ -66,7 +66,7 @@ bool MapPlan(const ExecPlan& plan, unsigned long personality, Rollback& rollback
   }
   for (size_t i = 0; i < plan.image_count; ++i) {
     const PlannedImage& image = plan.images[i];
-    if (!MapImage(image.file->fd, image.file->elf, image.map_at, &rollback.images[i], error)) return false;
+    if (!MapSegments(image.file->fd, image.file->elf, image.map_at, &rollback.images[i], error)) return false;
   }
   return true;
 }
@@ -98,7 +98,7 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
                        stack.request.stack_top,
                        stack.layout.sp,
                        stack_copy,
-                       stack.image_bytes(),
+                       stack.copy_bytes(),
                        plan.auxv_count};
   if (options.before_entry && !options.before_entry(view, options.before_entry_context)) {
     return error.Fail(ECANCELED, "cancelled before the point of no return");

@@ -34,7 +34,7 @@ class Writer {
       case HandoffStep::kMoveImages: MoveImages(); return true;
       case HandoffStep::kGrowStack: return GrowStack();
       case HandoffStep::kClearOldFrames:
-        h_.Syscall(SYS_madvise, stack().low, stack().image_low - stack().low, MADV_DONTNEED, 0, 0, 0,
+        h_.Syscall(SYS_madvise, stack().low, stack().copy_low - stack().low, MADV_DONTNEED, 0, 0, 0,
                    Handoff::kMayFail);
         return true;
       case HandoffStep::kCopyStack: return CopyStack();
@@ -126,7 +126,7 @@ class Writer {
   void MoveImages() {
     for (const PlannedImage& image : plan_.image_list()) {
       if (!image.aside) continue;
-      ForEachMappedRun(MappedImage{image.map_at, image.place.range.size(), &image.file->elf},
+      ForEachMappedRun(Mapping{image.map_at, image.place.range.size(), &image.file->elf},
                        [&](uint64_t offset, uint64_t length) {
                          h_.Syscall(SYS_mremap, image.map_at + offset, length, length, MREMAP_MAYMOVE | MREMAP_FIXED,
                                     image.place.range.start + offset);
@@ -142,12 +142,12 @@ class Writer {
   }
 
   bool CopyStack() {
-    const uint64_t bytes = stack().image_bytes();
+    const uint64_t bytes = stack().copy_bytes();
     auto* copy = static_cast<std::byte*>(Payload(bytes));
     if (copy == nullptr) return false;
-    StackImage written;
-    BuildStackImage(stack().request, std::span(copy, bytes), &written);
-    h_.Copy(stack().image_low, copy, bytes);
+    StackLayout written;
+    BuildStack(stack().request, std::span(copy, bytes), &written);
+    h_.Copy(stack().copy_low, copy, bytes);
     stack_copy_ = copy;
     return true;
   }

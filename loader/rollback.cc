@@ -10,8 +10,8 @@
 namespace ulexec {
 
 Rollback::~Rollback() {
-  for (const MappedImage& image : images) {
-    if (image.size) UnmapImage(image);
+  for (const Mapping& image : images) {
+    if (image.size) Unmap(image);
   }
   vdso.Undo();
   handoff.Release();

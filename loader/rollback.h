@@ -11,7 +11,7 @@
 namespace ulexec {
 
 struct Rollback {
-  MappedImage images[2];  // mapped by Stage (size 0: not mapped)
+  Mapping images[2];  // mapped by Stage (size 0: not mapped)
   Handoff handoff;        // the hand-off area, once created
   int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered

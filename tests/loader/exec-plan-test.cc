@@ -203,7 +203,7 @@ TEST_F(ExecPlanTest, StackAndMmMapAgree) {
   ASSERT_TRUE(Plan()) << Describe(error_);
   const StackPlan& s = plan_.stack;
   EXPECT_EQ(s.layout.sp % 16, 0u);
-  EXPECT_EQ(s.image_low, PageStart(s.layout.sp));
+  EXPECT_EQ(s.copy_low, PageStart(s.layout.sp));
   EXPECT_EQ(s.request.stack_top - s.low, s.request.stack_top - PageStart(s.layout.arg_start) + 128 * 1024);
   EXPECT_EQ(plan_.mm.start_stack, s.layout.sp);
   EXPECT_EQ(plan_.mm.arg_start, s.layout.arg_start);
@@ -316,7 +316,7 @@ TEST_F(ExecPlanTest, TheHandoffAreaGoesAboveMmapBaseAndFitsTheStack) {
   Use(ElfBuilder::Exec());
   ASSERT_TRUE(Plan()) << Describe(error_);
   EXPECT_EQ(plan_.handoff_hint, kMmapBase + kPageSize);
-  EXPECT_GE(plan_.handoff_payload, plan_.stack.image_bytes());
+  EXPECT_GE(plan_.handoff_payload, plan_.stack.copy_bytes());
   EXPECT_GE(plan_.handoff_max_ops, 32u + kMaxSignal);
 }
 
