@@ -138,17 +138,28 @@ bool PlanMmMap(const Target& t, const ProcessState& state, const Randomness& ran
   plan->brk = StartBrk(t.program->elf, facts.brk + bias, t.interpreter != nullptr, state.space, random.brk);
   plan->brk_random = state.space.randomize && state.space.randomize_brk;
   PrctlMmMap& mm = plan->mm;
-  mm = PrctlMmMap{facts.start_code + bias, facts.end_code + bias, facts.start_data + bias, facts.end_data + bias,
-                  plan->brk, plan->brk, s.sp, s.arg_start, s.arg_end, s.env_start, s.env_end, s.auxv,
-                  static_cast<uint32_t>(s.auxv_bytes), static_cast<uint32_t>(t.program->fd)};
+  mm = PrctlMmMap{facts.start_code + bias,
+                  facts.end_code + bias,
+                  facts.start_data + bias,
+                  facts.end_data + bias,
+                  plan->brk,
+                  plan->brk,
+                  s.sp,
+                  s.arg_start,
+                  s.arg_end,
+                  s.env_start,
+                  s.env_end,
+                  s.auxv,
+                  static_cast<uint32_t>(s.auxv_bytes),
+                  static_cast<uint32_t>(t.program->fd)};
   // An image below the lowest address PR_SET_MM_MAP takes (root may map page 0, spec C3/H4):
   // the fields only show in /proc/self/stat; raise them to it (README: known differences).
   for (uint64_t* f : {&mm.start_code, &mm.end_code, &mm.start_data, &mm.end_data}) {
     if (*f < kMinMmAddress) *f = kMinMmAddress;
   }
   if (mm.end_code <= mm.start_code) mm.end_code = mm.start_code + 1;
-  const uint64_t fields[] = {mm.start_code, mm.end_code, mm.start_data, mm.end_data, mm.start_brk, mm.brk,
-                             mm.start_stack, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end};
+  const uint64_t fields[] = {mm.start_code,  mm.end_code,  mm.start_data, mm.end_data,  mm.start_brk, mm.brk,
+                             mm.start_stack, mm.arg_start, mm.arg_end,    mm.env_start, mm.env_end};
   for (uint64_t f : fields) {
     if (f < kMinMmAddress || f >= arch::kTaskSize) {
       return error.Fail(EINVAL, "the kernel would refuse the new memory layout (", crt::Hex{f},
@@ -192,8 +203,10 @@ void PlanResets(const Target& t, const ProcessState& state, ExecPlan* plan) {
   plan->timers = state.timers;
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
     const SignalAction& a = state.signals[sig];
-    if (a.handler == kSigIgn) plan->signals[sig] = a.clean ? SignalReset::kKeep : SignalReset::kIgnore;
-    else plan->signals[sig] = a.handler != kSigDfl || !a.clean ? SignalReset::kDefault : SignalReset::kKeep;
+    if (a.handler == kSigIgn)
+      plan->signals[sig] = a.clean ? SignalReset::kKeep : SignalReset::kIgnore;
+    else
+      plan->signals[sig] = a.handler != kSigDfl || !a.clean ? SignalReset::kDefault : SignalReset::kKeep;
   }
   const size_t n = t.comm.size() < 15 ? t.comm.size() : 15;
   memcpy(plan->comm, t.comm.data(), n);
@@ -215,8 +228,9 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (plan->vdso.moves() && !plan->vdso.early) add(HandoffStep::kMoveVdso);
   size_t runs = 0;
   for (const PlannedImage& image : plan->image_list()) {
-    if (image.aside) ForEachMappedRun(Mapping{image.map_at, image.place.range.size(), &image.file->elf},
-                                      [&](uint64_t, uint64_t) { ++runs; });
+    if (image.aside)
+      ForEachMappedRun(Mapping{image.map_at, image.place.range.size(), &image.file->elf},
+                       [&](uint64_t, uint64_t) { ++runs; });
   }
   if (runs) add(HandoffStep::kMoveImages);
   if (stack.grows) add(HandoffStep::kGrowStack);
@@ -237,8 +251,8 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   // reset per signal, a close per descriptor and a delete per timer.
   plan->handoff_max_ops = 32 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : kMaxSignal + CountTimers(plan->timers));
-  plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
-                          32 + 6 * size_t{16};  // + the alignment of each piece
+  plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
+                          6 * size_t{16};  // + the alignment of each piece
   // Just above mmap_base, with a page of gap (so that it does not look like part of the image
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
@@ -251,9 +265,8 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
 
 }  // namespace
 
-bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> head,
-                        std::span<const char* const> tail, size_t caller_argc, std::span<const char* const> envp,
-                        uint64_t rlimit_stack, Error& error) {
+bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> head, std::span<const char* const> tail,
+                        size_t caller_argc, std::span<const char* const> envp, uint64_t rlimit_stack, Error& error) {
   uint64_t total = filename.size() + 1;
   const size_t argc = head.size() + tail.size();
   for (size_t i = 0; i < argc; ++i) {
@@ -264,7 +277,8 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
   if (argc == 0) total += 1;  // the "" the kernel puts in an empty argv (spec A9)
   for (size_t i = 0; i < envp.size(); ++i) {
     const uint64_t n = strlen(envp[i]) + 1;
-    if (n > kMaxArgStrlen) return error.Fail(E2BIG, "environment entry ", i, " is longer than ", kMaxArgStrlen, " bytes");
+    if (n > kMaxArgStrlen)
+      return error.Fail(E2BIG, "environment entry ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
   total += 8 * ((caller_argc ? caller_argc : 1) + envp.size());
@@ -279,8 +293,8 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
 bool PlanExec(const Target& t, const ProcessState& state, const Randomness& random, ExecPlan* plan, Error& error) {
   *plan = ExecPlan{};
   // Resolve checked the caller's argv; #! lines add strings, which count too.
-  if (t.argv_head.rewritten() && !CheckArgumentSpace(t.execfn, t.argv_head.view(), t.argv_tail(), t.argv.size(),
-                                                     t.envp, state.rlimit_stack, error)) {
+  if (t.argv_head.rewritten() && !CheckArgumentSpace(t.execfn, t.argv_head.view(), t.argv_tail(), t.argv.size(), t.envp,
+                                                     state.rlimit_stack, error)) {
     return false;
   }
   if (!PlaceImages(t, state, random, plan, error) || !PlanStack(t, state, random, plan, error) ||
@@ -297,7 +311,7 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
 
 const char* HandoffStepName(HandoffStep step) {
   constexpr const char* kNames[] = {
-      "reset architecture state", "unmap everything else", "move the vDSO", "move images into place",
+      "reset architecture state", "unmap everything else",  "move the vDSO",      "move images into place",
       "grow the stack",           "clear old stack frames", "copy the new stack", "PR_SET_MM_MAP",
       "close descriptors",        "reset signals",          "delete timers",      "forget thread lists",
       "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable"};

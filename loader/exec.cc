@@ -121,8 +121,7 @@ bool Exec(const Source& source, const char* const argv[], const char* const envp
   if (crt::sys::RtSigprocmask(SIG_SETMASK, &all, &rollback.mask)) rollback.mask_changed = true;
   if (!options.fresh_process && (!CheckSingleThreaded(error) || !CheckOwnMemory(error))) return false;
   static DryRun run;  // large (the plan holds the auxv, the state the signal table): static
-  return Prepare(source, argv, envp, options, rollback, &run, error) &&
-         StageAndCommit(run, options, rollback, error);
+  return Prepare(source, argv, envp, options, rollback, &run, error) && StageAndCommit(run, options, rollback, error);
 }
 
 int PlanOnly(const char* path, int fd, const char* const argv[], const char* const envp[], const Options& options,

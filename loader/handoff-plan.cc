@@ -29,26 +29,34 @@ class Writer {
       case HandoffStep::kResetArch:
         for (const arch::ResetCall& c : arch::kResetCalls) h_.Syscall(c.nr, c.a1, c.a2);
         return true;
-      case HandoffStep::kUnmapAllBut: UnmapAllBut(); return true;
-      case HandoffStep::kMoveVdso: MoveVdso(); return true;
-      case HandoffStep::kMoveImages: MoveImages(); return true;
-      case HandoffStep::kGrowStack: return GrowStack();
-      case HandoffStep::kClearOldFrames:
-        h_.Syscall(SYS_madvise, stack().low, stack().copy_low - stack().low, MADV_DONTNEED, 0, 0, 0,
-                   Handoff::kMayFail);
+      case HandoffStep::kUnmapAllBut:
+        UnmapAllBut();
         return true;
-      case HandoffStep::kCopyStack: return CopyStack();
-      case HandoffStep::kSetMmMap: return SetMmMap();
+      case HandoffStep::kMoveVdso:
+        MoveVdso();
+        return true;
+      case HandoffStep::kMoveImages:
+        MoveImages();
+        return true;
+      case HandoffStep::kGrowStack:
+        return GrowStack();
+      case HandoffStep::kClearOldFrames:
+        h_.Syscall(SYS_madvise, stack().low, stack().copy_low - stack().low, MADV_DONTNEED, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kCopyStack:
+        return CopyStack();
+      case HandoffStep::kSetMmMap:
+        return SetMmMap();
       case HandoffStep::kCloseDescriptors:
         // Closing may report an error (a network file system's flush), but the descriptor is
         // gone all the same: the ops may fail.
         for (int fd : plan_.close_fds) h_.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
         return true;
-      case HandoffStep::kResetSignals: return ResetSignals();
+      case HandoffStep::kResetSignals:
+        return ResetSignals();
       case HandoffStep::kDeleteTimers:
-        ForEachTimer(plan_.timers, [&](unsigned long id) {
-          h_.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail);
-        });
+        ForEachTimer(plan_.timers,
+                     [&](unsigned long id) { h_.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail); });
         return true;
       case HandoffStep::kForgetThreadLists:
         h_.Syscall(SYS_set_robust_list, 0, 24);
@@ -58,8 +66,11 @@ class Writer {
         // With SECBIT_KEEP_CAPS_LOCKED the prctl is refused: the plan asks only when set.
         h_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0, 0, Handoff::kMayFail);
         return true;
-      case HandoffStep::kSetDumpable: h_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0, 0, Handoff::kMayFail); return true;
-      case HandoffStep::kSetName: return SetName();
+      case HandoffStep::kSetDumpable:
+        h_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kSetName:
+        return SetName();
       case HandoffStep::kExecStack:
         h_.Syscall(SYS_mprotect, stack().low, stack().request.stack_top - stack().low,
                    PROT_READ | PROT_WRITE | PROT_EXEC);
@@ -87,7 +98,8 @@ class Writer {
     keep[n++] = {stack().low, stack().request.stack_top};
     if (vdso_now_.size()) keep[n++] = vdso_now_;
     keep[n++] = {h_.start(), h_.start() + h_.size()};
-    for (const PlannedImage& image : plan_.image_list()) keep[n++] = {image.map_at, image.map_at + image.place.range.size()};
+    for (const PlannedImage& image : plan_.image_list())
+      keep[n++] = {image.map_at, image.map_at + image.place.range.size()};
     for (size_t i = 0; i < n; ++i) {  // sort by start
       for (size_t j = i + 1; j < n; ++j) {
         if (keep[j].start < keep[i].start) {

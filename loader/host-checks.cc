@@ -39,8 +39,9 @@ bool CheckOwnMemory(Error& error) {
   constexpr int kKcmpVm = 1;
   const long pid = crt::Syscall(SYS_getpid), parent = crt::Syscall(SYS_getppid);
   if (crt::Syscall(SYS_kcmp, pid, parent, kKcmpVm, 0, 0) == 0) {
-    return error.Fail(EBUSY, "the process shares its memory with its parent (vfork or CLONE_VM); replacing it "
-                             "would destroy the parent's");
+    return error.Fail(EBUSY,
+                      "the process shares its memory with its parent (vfork or CLONE_VM); replacing it "
+                      "would destroy the parent's");
   }
   return true;
 }

@@ -12,10 +12,14 @@ Placement At(const ElfFile& elf, uint64_t bias, BiasRule rule, bool random) {
 
 const char* BiasRuleName(BiasRule rule) {
   switch (rule) {
-    case BiasRule::kFixed: return "ET_EXEC: its link address";
-    case BiasRule::kPieBase: return "PIE: ELF_ET_DYN_BASE + random offset";
-    case BiasRule::kTopDown: return "top-down from mmap_base";
-    case BiasRule::kTopDownHuge: return "top-down from mmap_base, 2 MiB-aligned (thp_get_unmapped_area)";
+    case BiasRule::kFixed:
+      return "ET_EXEC: its link address";
+    case BiasRule::kPieBase:
+      return "PIE: ELF_ET_DYN_BASE + random offset";
+    case BiasRule::kTopDown:
+      return "top-down from mmap_base";
+    case BiasRule::kTopDownHuge:
+      return "top-down from mmap_base, 2 MiB-aligned (thp_get_unmapped_area)";
   }
   return "?";
 }

@@ -30,8 +30,7 @@ struct Placement {
 
 // The program's place. `has_interp`: it has a PT_INTERP. `on_thp_fs`: see Target. `random`: any
 // random 64-bit value.
-Placement PlaceProgram(const ElfFile& elf, bool has_interp, bool on_thp_fs, const ProcessState& state,
-                       uint64_t random);
+Placement PlaceProgram(const ElfFile& elf, bool has_interp, bool on_thp_fs, const ProcessState& state, uint64_t random);
 
 // The interpreter's place (an ET_EXEC interpreter stays at its link addresses).
 Placement PlaceInterpreter(const ElfFile& elf, bool on_thp_fs, const ProcessState& state);

@@ -84,7 +84,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   ProcessState& s = *state;
   s = ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
-  struct rlimit lim{};
+  struct rlimit lim {};
   if (auto r = crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_stack = lim.rlim_cur;
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");

@@ -20,7 +20,7 @@ namespace ulexec {
 struct VdsoBlock {
   Range vmas[4];  // the mappings, as found
   size_t count = 0;
-  Range range;    // from the lowest start to the highest end; empty without a vDSO
+  Range range;  // from the lowest start to the highest end; empty without a vDSO
 };
 
 // A signal's disposition, as far as execve cares (spec E1).
@@ -35,22 +35,22 @@ struct ProcessState {
   std::span<const crt::AuxEntry> auxv;  // without AT_NULL
   Range stack;                          // the [stack] mapping
   VdsoBlock vdso;
-  uint64_t vdso_start = 0;              // the [vdso] mapping itself (AT_SYSINFO_EHDR)
-  uint64_t highest_end = 0;             // over all mappings but [stack] and [vsyscall]
-  uint64_t rlimit_stack = 0;            // RLIMIT_STACK soft limit
+  uint64_t vdso_start = 0;    // the [vdso] mapping itself (AT_SYSINFO_EHDR)
+  uint64_t highest_end = 0;   // over all mappings but [stack] and [vsyscall]
+  uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
   AddressSpace space;
-  std::string_view maps;                // the text of /proc/self/maps
+  std::string_view maps;  // the text of /proc/self/maps
 
   // What an exec resets. With Options::fresh_process only the loader's own descriptors are
   // looked at, and signals, timers and keepcaps are taken as a fresh process has them.
   bool fresh = false;
-  std::span<const int> cloexec_fds;     // descriptors with FD_CLOEXEC (spec E4)
-  SignalAction signals[kMaxSignal + 1]; // [1..64]; SIGKILL and SIGSTOP left default
-  std::string_view timers;              // the text of /proc/self/timers (spec E8), or empty
-  bool keepcaps = false;                // PR_GET_KEEPCAPS (spec E12)
-  bool thp = false;                     // transparent huge pages are built in (placement.h)
+  std::span<const int> cloexec_fds;      // descriptors with FD_CLOEXEC (spec E4)
+  SignalAction signals[kMaxSignal + 1];  // [1..64]; SIGKILL and SIGSTOP left default
+  std::string_view timers;               // the text of /proc/self/timers (spec E8), or empty
+  bool keepcaps = false;                 // PR_GET_KEEPCAPS (spec E12)
+  bool thp = false;                      // transparent huge pages are built in (placement.h)
 };
 
 // Reads the process's memory map, auxv, limits and personality (the part every exec needs).

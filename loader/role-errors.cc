@@ -14,8 +14,7 @@ bool IsScript(std::span<const std::byte> head) {
 
 }  // namespace
 
-bool CheckHeaderInRole(std::span<const std::byte> head, uint64_t file_size, Role role, Elf64_Ehdr* ehdr,
-                       Error& error) {
+bool CheckHeaderInRole(std::span<const std::byte> head, uint64_t file_size, Role role, Elf64_Ehdr* ehdr, Error& error) {
   if (role == Role::kInterpreter && file_size < sizeof(Elf64_Ehdr)) {
     // The kernel reads the interpreter's header with a plain read: short is EIO (spec D4).
     return error.Fail(EIO, "the interpreter is shorter than an ELF header (", file_size, " bytes)");

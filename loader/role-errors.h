@@ -15,8 +15,8 @@ namespace ulexec {
 enum class Role { kProgram, kInterpreter };
 
 // CheckElfHeader over the file's first bytes, in the role's errnos.
-[[nodiscard]] bool CheckHeaderInRole(std::span<const std::byte> head, uint64_t file_size, Role role,
-                                     Elf64_Ehdr* ehdr, Error& error);
+[[nodiscard]] bool CheckHeaderInRole(std::span<const std::byte> head, uint64_t file_size, Role role, Elf64_Ehdr* ehdr,
+                                     Error& error);
 
 // CheckSegments (after ReadProgramHeaders), in the role's errnos.
 [[nodiscard]] bool CheckSegmentsInRole(const ElfFile& file, uint64_t file_size, Role role, Error& error);

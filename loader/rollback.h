@@ -11,8 +11,8 @@
 namespace ulexec {
 
 struct Rollback {
-  Mapping images[2];  // mapped by Stage (size 0: not mapped)
-  Handoff handoff;        // the hand-off area, once created
+  Mapping images[2];              // mapped by Stage (size 0: not mapped)
+  Handoff handoff;                // the hand-off area, once created
   int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
   VdsoMove vdso;                  // a vDSO block moved before the point of no return

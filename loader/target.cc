@@ -141,8 +141,10 @@ bool Resolve(const Source& src, std::span<const char* const> argv, std::span<con
   buffers::interpreter.Reset();
   // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
   // (spec A2, E6).
-  if (options.execfn) t->execfn = options.execfn;
-  else if (src.path) t->execfn = src.path;
+  if (options.execfn)
+    t->execfn = options.execfn;
+  else if (src.path)
+    t->execfn = src.path;
   t->argv = argv;
   t->envp = envp;
   t->argv_head.Start(argv);

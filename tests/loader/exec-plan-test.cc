@@ -287,12 +287,13 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   state_.timers = "ID: 3\nsignal: 14/0000000000000000\n";
   state_.keepcaps = true;
   ASSERT_TRUE(Plan()) << Describe(error_);
-  const std::vector<HandoffStep> expected = {
-      HandoffStep::kResetArch,        HandoffStep::kUnmapAllBut,   HandoffStep::kGrowStack,
-      HandoffStep::kClearOldFrames,   HandoffStep::kCopyStack,     HandoffStep::kSetMmMap,
-      HandoffStep::kCloseDescriptors, HandoffStep::kResetSignals,  HandoffStep::kDeleteTimers,
-      HandoffStep::kForgetThreadLists, HandoffStep::kClearKeepCaps, HandoffStep::kSetDumpable,
-      HandoffStep::kSetName};
+  const std::vector<HandoffStep> expected = {HandoffStep::kResetArch,        HandoffStep::kUnmapAllBut,
+                                             HandoffStep::kGrowStack,        HandoffStep::kClearOldFrames,
+                                             HandoffStep::kCopyStack,        HandoffStep::kSetMmMap,
+                                             HandoffStep::kCloseDescriptors, HandoffStep::kResetSignals,
+                                             HandoffStep::kDeleteTimers,     HandoffStep::kForgetThreadLists,
+                                             HandoffStep::kClearKeepCaps,    HandoffStep::kSetDumpable,
+                                             HandoffStep::kSetName};
   const auto steps = plan_.step_list();
   EXPECT_EQ(std::vector<HandoffStep>(steps.begin(), steps.end()), expected);
   for (HandoffStep s : steps) EXPECT_STRNE(HandoffStepName(s), "");
