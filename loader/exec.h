@@ -28,7 +28,7 @@ namespace ulexec {
 // PIE, AT_RANDOM, brk, the stack padding): each is marked random in the plan (Placement::random,
 // ExecPlan::brk_random, StackRequest::pad) when the process randomizes.
 struct DryRun {
-  Target target;  // its ProgramFiles point into buffers:: (valid until the next exec or dry run)
+  Target target;  // its ProgramFiles point into Buffers() (valid until the next exec or dry run)
   ProcessState state;
   Randomness random;
   ExecPlan plan;

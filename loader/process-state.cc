@@ -23,12 +23,12 @@ bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_
 bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
     std::string_view text;
-    char* buf = reinterpret_cast<char*>(buffers::auxv);
-    if (!ReadProcFile("/proc/self/auxv", buf, sizeof buffers::auxv - sizeof buffers::auxv[0], true, &text, error)) {
+    char* buf = reinterpret_cast<char*>(Buffers().auxv);
+    if (!ReadProcFile("/proc/self/auxv", buf, sizeof Buffers().auxv - sizeof Buffers().auxv[0], true, &text, error)) {
       return false;
     }
-    buffers::auxv[text.size() / sizeof buffers::auxv[0]] = {0, 0};
-    auxv = buffers::auxv;
+    Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
+    auxv = Buffers().auxv;
   }
   size_t n = 0;
   while (auxv[n].type != 0) ++n;
@@ -38,7 +38,7 @@ bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
 
 // [stack], the vDSO block, and the highest mapping (the top of the mmap area when randomized).
 bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
-  if (!ReadProcFile("/proc/self/maps", buffers::maps, sizeof buffers::maps, true, &s->maps, error)) return false;
+  if (!ReadProcFile("/proc/self/maps", Buffers().maps, sizeof Buffers().maps, true, &s->maps, error)) return false;
   VdsoBlock& vdso = s->vdso;
   const bool ok = ForEachMapsLine(s->maps, [&](const MapsLine& m) {
     if (m.name == "[stack]") {
@@ -65,8 +65,8 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
 
 void AddIfCloseOnExec(int fd, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
-  if (flags && (flags.value() & FD_CLOEXEC) && *n < std::size(buffers::cloexec_fds)) buffers::cloexec_fds[(*n)++] = fd;
-  s->cloexec_fds = {buffers::cloexec_fds, *n};
+  if (flags && (flags.value() & FD_CLOEXEC) && *n < std::size(Buffers().cloexec_fds)) Buffers().cloexec_fds[(*n)++] = fd;
+  s->cloexec_fds = {Buffers().cloexec_fds, *n};
 }
 
 void ReadSignals(ProcessState* s) {
@@ -120,13 +120,13 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
     if (crt::ParseUnsigned(name, &fd) && static_cast<int>(fd) != dir) AddIfCloseOnExec(static_cast<int>(fd), s, &n);
   });
   if (!ok) return false;
-  if (n == std::size(buffers::cloexec_fds)) {
+  if (n == std::size(Buffers().cloexec_fds)) {
     return error.Fail(ENOMEM, "more than ", n, " close-on-exec descriptors");
   }
   ReadSignals(s);
   // Present with CONFIG_CHECKPOINT_RESTORE; without it the timers survive (README).
   Error ignored;
-  if (!ReadProcFile("/proc/self/timers", buffers::timers, sizeof buffers::timers, false, &s->timers, ignored)) {
+  if (!ReadProcFile("/proc/self/timers", Buffers().timers, sizeof Buffers().timers, false, &s->timers, ignored)) {
     s->timers = {};
   }
   s->keepcaps = crt::sys::Prctl(PR_GET_KEEPCAPS).value() == 1;

@@ -34,8 +34,8 @@ uint64_t StackLimit() {
 std::string_view FileName(int fd) {
   char proc_path[48];
   crt::FormatTo(proc_path, sizeof proc_path, "/proc/self/fd/", fd);
-  auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, buffers::fd_link, sizeof buffers::fd_link);
-  std::string_view name = n ? Basename(std::string_view(buffers::fd_link, n.value())) : std::string_view("exe");
+  auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, Buffers().fd_link, sizeof Buffers().fd_link);
+  std::string_view name = n ? Basename(std::string_view(Buffers().fd_link, n.value())) : std::string_view("exe");
   constexpr std::string_view kDeleted = " (deleted)";
   if (name.size() > kDeleted.size() && crt::Slice(name, name.size() - kDeleted.size()) == kDeleted) {
     name.remove_suffix(kDeleted.size());
@@ -70,7 +70,7 @@ bool OpenSource(const Source& src, const Options& options, Rollback& rollback, T
     rollback.own_fds[0] = *fd;
     return true;
   }
-  const std::string_view fd_name = crt::FormatTo(buffers::fd_name, sizeof buffers::fd_name, "/dev/fd/", *fd);
+  const std::string_view fd_name = crt::FormatTo(Buffers().fd_name, sizeof Buffers().fd_name, "/dev/fd/", *fd);
   if (!options.execfn) t->execfn = fd_name;
   // fexecve's checks: execute permission for this user, no noexec mount (spec D1).
   if (auto r = crt::sys::Faccessat(*fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS); !r) {
@@ -80,9 +80,9 @@ bool OpenSource(const Source& src, const Options& options, Rollback& rollback, T
 }
 
 // Follows #! lines from `fd` to the ELF that runs (spec F), rewriting argv's head; reads its
-// headers into buffers::program.
+// headers into Buffers().program.
 bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error& error) {
-  ProgramFile& program = buffers::program;
+  ProgramFile& program = Buffers().program;
   const char* script = t->execfn.data();
   for (int depth = 0;; ++depth) {
     if (!ReadHead(fd, &program, error)) return false;
@@ -96,7 +96,7 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
         return error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
       }
     }
-    Shebang& line = buffers::shebangs[depth];
+    Shebang& line = Buffers().shebangs[depth];
     if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return false;
     t->argv_head.Rewrite(line.interpreter, line.argument, script);
     script = line.interpreter;
@@ -116,16 +116,16 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
 }
 
 bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
-  ProgramFile& interp = buffers::interpreter;
-  if (!ReadInterpPath(*t->program, buffers::interp_path, error)) return false;
-  t->interp_path = buffers::interp_path;
+  ProgramFile& interp = Buffers().interpreter;
+  if (!ReadInterpPath(*t->program, Buffers().interp_path, error)) return false;
+  t->interp_path = Buffers().interp_path;
   int fd;
   Error open_error;
-  if (!OpenForExec(AT_FDCWD, buffers::interp_path, &fd, open_error) || !ReadHead(fd, &interp, open_error) ||
+  if (!OpenForExec(AT_FDCWD, Buffers().interp_path, &fd, open_error) || !ReadHead(fd, &interp, open_error) ||
       !LoadHeaders(&interp, Role::kInterpreter, open_error)) {
     rollback.own_fds[1] = interp.fd;
     const std::string_view why = open_error.detail().empty() ? crt::ErrnoMessage(open_error.code) : open_error.detail();
-    return error.Fail(open_error.code, "interpreter ", buffers::interp_path, ": ", why);
+    return error.Fail(open_error.code, "interpreter ", Buffers().interp_path, ": ", why);
   }
   rollback.own_fds[1] = fd;
   t->interpreter = &interp;
@@ -134,28 +134,28 @@ bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
 
 }  // namespace
 
-bool Resolve(const Source& src, std::span<const char* const> argv, std::span<const char* const> envp,
+bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
              const Options& options, Rollback& rollback, Target* t, Error& error) {
   *t = Target{};
-  buffers::program.Reset();
-  buffers::interpreter.Reset();
+  Buffers().program.Reset();
+  Buffers().interpreter.Reset();
   // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
   // (spec A2, E6).
   if (options.execfn)
     t->execfn = options.execfn;
-  else if (src.path)
-    t->execfn = src.path;
+  else if (source.path)
+    t->execfn = source.path;
   t->argv = argv;
   t->envp = envp;
   t->argv_head.Start(argv);
   int fd;
-  if (!OpenSource(src, options, rollback, t, &fd, error)) return false;
+  if (!OpenSource(source, options, rollback, t, &fd, error)) return false;
   // The kernel counts the arguments as soon as the file is open, before it reads a byte of it.
   if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, StackLimit(), error)) return false;
-  if (!FollowScripts(fd, src.path != nullptr, rollback, t, error)) return false;
+  if (!FollowScripts(fd, source.path != nullptr, rollback, t, error)) return false;
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).
-  t->comm = src.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
+  t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
   if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
   // What the kernel would die of comes after the interpreter's errors, as in the kernel.
   if (!CheckImage(*t->program, Role::kProgram, error)) return false;

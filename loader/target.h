@@ -76,7 +76,7 @@ struct Target {
 
 // Opens the program and follows #! lines to the ELF that runs and its interpreter, with execve's
 // errors in execve's order (spec D1-D5, F, H3). The descriptors it opens go to `rollback`.
-// Reads only the files' headers; the files' contents live in buffers:: (static-buffers.h).
+// Reads only the files' headers; the files' contents live in Buffers() (static-buffers.h).
 [[nodiscard]] bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
                            const Options& options, Rollback& rollback, Target* target, Error& error);
 
