@@ -1,6 +1,7 @@
 // ulexec: run a program in this process, without execve.
 #include <crt/errno-names.h>
 #include <crt/format.h>
+#include <crt/path-search.h>
 #include <crt/process.h>
 #include <crt/string.h>
 #include <crt/sys.h>
@@ -9,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 // The linker's: the start of this image (its ELF header) and the end of its bss.
@@ -102,28 +102,6 @@ bool ReadStdin(void** data, size_t* size, int* err, bool* own) {
   return true;
 }
 
-// execvp's search: the first PATH entry holding an executable regular file. Remembers
-// EACCES so that a file found but not executable is 126, not 127.
-bool SearchPath(std::string_view name, const char* path_env, char* out, size_t cap, int* err) {
-  std::string_view path = path_env ? path_env : "/bin:/usr/bin";
-  *err = ENOENT;
-  while (true) {
-    const size_t colon = path.find(':');
-    std::string_view dir = crt::Slice(path, 0, colon);
-    if (dir.empty()) dir = ".";
-    if (dir.size() + 1 + name.size() < cap) {
-      crt::FormatTo(out, cap, dir, '/', name);
-      struct stat st;
-      if (crt::sys::Fstatat(AT_FDCWD, out, &st, 0) && S_ISREG(st.st_mode)) {
-        if (crt::sys::Faccessat(AT_FDCWD, out, X_OK, AT_EACCESS)) return true;
-        *err = EACCES;
-      }
-    }
-    if (colon == std::string_view::npos) return false;
-    path.remove_prefix(colon + 1);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
@@ -183,7 +161,7 @@ int main(int argc, char** argv, char** envp) {
   if (path_search && std::string_view(program).find('/') == std::string_view::npos &&
       std::string_view(program) != "-") {
     int err;
-    if (!SearchPath(program, crt::ThisProcess().Getenv("PATH"), found, sizeof found, &err)) {
+    if (!crt::SearchPath(program, crt::ThisProcess().Getenv("PATH"), found, sizeof found, &err)) {
       crt::FormatTo(error.text, sizeof error.text, "not found in PATH");
       return Report(program, err, error);
     }

@@ -3,6 +3,7 @@
 #include "probe.h"
 
 #include <crt/errno-names.h>
+#include <crt/names.h>
 #include <crt/string.h>
 #include <crt/sys.h>
 
@@ -120,12 +121,7 @@ crt::Writer& operator<<(crt::Writer& w, Offset o) {
 }
 
 std::string_view SignalName(int sig, char (&buf)[8]) {
-  static constexpr std::string_view kNames[] = {
-      "",        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT", "SIGBUS",
-      "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM", "SIGTERM",
-      "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU", "SIGURG",
-      "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",   "SIGPWR",  "SIGSYS"};
-  if (sig >= 1 && sig <= 31) return kNames[sig];
+  if (const std::string_view name = crt::SignalName(sig); !name.empty()) return name;
   crt::Writer w(buf, sizeof buf);
   w << "SIG" << sig;
   return w.view();

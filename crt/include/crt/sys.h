@@ -136,6 +136,12 @@ inline Result<int> Getpid() { return SyscallResult<int>(SYS_getpid); }
 inline Result<int> Gettid() { return SyscallResult<int>(SYS_gettid); }
 inline Result<int> Kill(int pid, int sig) { return SyscallResult<int>(SYS_kill, pid, sig); }
 inline Result<int> Tgkill(int tgid, int tid, int sig) { return SyscallResult<int>(SYS_tgkill, tgid, tid, sig); }
+// minish: process groups, the terminal, the working directory.
+inline Result<int> Setpgid(int pid, int pgid) { return SyscallResult<int>(SYS_setpgid, pid, pgid); }
+inline Result<int> Getpgid(int pid) { return SyscallResult<int>(SYS_getpgid, pid); }
+inline Result<int> Ioctl(int fd, unsigned long request, void* arg) { return SyscallResult<int>(SYS_ioctl, fd, request, arg); }
+inline Result<int> Chdir(const char* path) { return SyscallResult<int>(SYS_chdir, path); }
+inline Result<size_t> Getcwd(char* buf, size_t n) { return SyscallResult<size_t>(SYS_getcwd, buf, n); }
 
 inline Result<int> RtSigaction(int sig, const KernelSigaction* act, KernelSigaction* old) {
   return SyscallResult<int>(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
@@ -159,6 +165,16 @@ inline Result<int> CloseRange(unsigned first, unsigned last, unsigned flags) {
   return SyscallResult<int>(SYS_close_range, first, last, flags);
 }
 inline Result<int> Capget(void* header, void* data) { return SyscallResult<int>(SYS_capget, header, data); }
+
+// Watching children (samples/forkexec): the clock for time stamps, waitid's peek (WNOWAIT) and a
+// timed wait for a blocked signal.
+inline Result<int> ClockGettime(int clock, struct timespec* ts) { return SyscallResult<int>(SYS_clock_gettime, clock, ts); }
+inline Result<int> Waitid(int idtype, int id, void* info, int options, void* rusage = nullptr) {
+  return SyscallResult<int>(SYS_waitid, idtype, id, info, options, rusage);
+}
+inline Result<int> RtSigtimedwait(const uint64_t* set, void* info, const struct timespec* timeout) {
+  return SyscallResult<int>(SYS_rt_sigtimedwait, set, info, timeout, sizeof(uint64_t));
+}
 
 [[noreturn]] inline void ExitGroup(int status) {
   for (;;) Syscall(SYS_exit_group, status);

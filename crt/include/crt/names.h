@@ -1,0 +1,15 @@
+// Names of kernel constants for reports and command lines: signals and auxv entry types.
+#pragma once
+
+#include <string_view>
+
+namespace crt {
+
+// "SIGSEGV" for 1..31; empty for any other number (real-time signals have no fixed name).
+std::string_view SignalName(int sig);
+// The signal named "SIGUSR1", "USR1" or "10" (1..64); 0 when there is none.
+int ParseSignal(std::string_view name);
+// "AT_PHDR"; empty for an unknown type.
+std::string_view AuxName(unsigned long type);
+
+}  // namespace crt
