@@ -1,7 +1,8 @@
 // Fuzz target "elf": the input is a whole file. Its headers go through the stages as
-// program-file.cc and exec.cc run them: CheckElfHeader on the first 2 KiB, CheckProgramHeaders
-// on the table as a program and as an interpreter, CheckInterpPath on the PT_INTERP bytes, then
-// DescribeImage, PlanSegment on every PT_LOAD and the layout functions on each accepted result.
+// program-file.cc runs them: CheckElfHeader on the first 2 KiB, ReadProgramHeaders and
+// CheckSegmentsInRole on the table as a program and as an interpreter, CheckInterpPath on the
+// PT_INTERP bytes, then DescribeImage, PlanSegment on every PT_LOAD and the layout functions on
+// each accepted result.
 //
 // Invariants (a violation aborts): a refusal has an errno and a message; an accepted file has a
 // page-aligned, non-empty span inside the user address space; every segment plan lies inside
@@ -13,6 +14,7 @@
 #include "image-plan.h"
 #include "layout.h"
 #include "page.h"
+#include "role-errors.h"
 
 #include <ulexec/arch/constants.h>
 
@@ -127,7 +129,9 @@ void Check(std::span<const std::byte> file, const Elf64_Ehdr& ehdr, std::span<co
            bool is_interpreter) {
   ElfFile f;
   Error error;
-  if (!CheckProgramHeaders(ehdr, phdrs, file.size(), is_interpreter, &f, error)) {
+  const Role role = is_interpreter ? Role::kInterpreter : Role::kProgram;
+  if (!ReadProgramHeaders(ehdr, phdrs, file.size(), is_interpreter, &f, error) ||
+      !CheckSegmentsInRole(f, file.size(), role, error)) {
     fuzz::CheckRefusal(error);
     return;
   }

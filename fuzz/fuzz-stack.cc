@@ -1,18 +1,18 @@
 // Fuzz target "stack": the new program's auxv and initial stack from fuzzed argv (with a #! head),
 // envp, AT_EXECFN, a caller's auxv, computed auxv values and the random padding, all bounded as
-// CheckArgumentSpace and the kernel bound them. ComposeAuxv, StackImageSize and BuildStackImage
-// run as exec.cc runs them, into a buffer whose end is the stack top S, so the pointers in the
-// image are real and crt::ParseInitialStack reads it back as the started program would.
+// CheckArgumentSpace and the kernel bound them. ComposeAuxv, StackSize and BuildStack run as
+// exec-plan.cc and handoff-plan.cc run them, into a buffer whose end is the stack top S, so the
+// pointers in the image are real and crt::ParseInitialStack reads it back as the started program would.
 //
 // Invariants (a violation aborts): the auxv ends with one AT_NULL and has the computed values;
-// sp % 16 == 0 and sp == S - StackImageSize; AT_RANDOM % 16 == 9 (16 bytes below the 7-byte
+// sp % 16 == 0 and sp == S - StackSize; AT_RANDOM % 16 == 9 (16 bytes below the 7-byte
 // "x86_64" just under a 16-aligned address); argc, argv, envp and auxv parse back equal to the
 // request; the strings are contiguous in kernel order; nothing is written outside the span given
 // (the rest of the buffer is poisoned for AddressSanitizer); the span below sp is zeroed.
 #include "auxv.h"
 #include "fuzz-check.h"
 #include "page.h"
-#include "stack-image.h"
+#include "stack-layout.h"
 
 #include <crt/process.h>
 #include <ulexec/arch/constants.h>
@@ -153,18 +153,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Size first, with a provisional top: the size does not depend on S beyond its alignment.
   r.stack_top = arch::kStackTop;
-  const uint64_t bytes = StackImageSize(r);
+  const uint64_t bytes = StackSize(r);
   FUZZ_CHECK(bytes % 16 == 0 && bytes < (1 << 20));
   const size_t alloc = PageAlign(bytes + extra);
   auto* mem = static_cast<std::byte*>(aligned_alloc(kPageSize, alloc));
   memset(mem, 0xaa, alloc);
   const uint64_t top = reinterpret_cast<uint64_t>(mem) + alloc;
   r.stack_top = top;
-  FUZZ_CHECK(StackImageSize(r) == bytes);
+  FUZZ_CHECK(StackSize(r) == bytes);
   const std::span<std::byte> below_top(mem + alloc - bytes - extra, bytes + extra);
   ASAN_POISON_MEMORY_REGION(mem, alloc - below_top.size());
-  StackImage s;
-  BuildStackImage(r, below_top, &s);
+  StackLayout s;
+  BuildStack(r, below_top, &s);
   ASAN_UNPOISON_MEMORY_REGION(mem, alloc - below_top.size());
 
   FUZZ_CHECK(s.sp % 16 == 0 && s.sp == top - bytes);

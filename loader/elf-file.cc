@@ -210,15 +210,6 @@ bool CheckSegments(const ElfFile& file, uint64_t file_size, bool is_interpreter,
   return true;
 }
 
-bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs, uint64_t file_size,
-                         bool is_interpreter, ElfFile* out, Error& error) {
-  ElfFile f;
-  if (!ReadProgramHeaders(ehdr, phdrs, file_size, is_interpreter, &f, error)) return false;
-  if (!CheckSegments(f, file_size, is_interpreter, error)) return false;
-  *out = f;
-  return true;
-}
-
 bool CheckInterpPath(std::span<const std::byte> bytes, Error& error) {
   if (bytes.empty() || bytes.back() != std::byte{0}) {
     return error.Fail(ENOEXEC, "PT_INTERP: the interpreter path is not NUL-terminated");

@@ -3,7 +3,9 @@
 // that ulexec refuses those before anything changes.
 //
 //   CheckElfHeader(first bytes, file size)        -> Elf64_Ehdr, or ENOEXEC
-//   CheckProgramHeaders(ehdr, phdrs, file size)   -> ElfFile, or the errno of spec D4/H3
+//   ReadProgramHeaders(ehdr, phdrs, file size)    -> ElfFile, or the errno of spec D4
+//   CheckSegments(ElfFile, file size)             -> the errno of spec H3
+// (role-errors.h gives an interpreter's errnos.)
 //
 // Every message names the header and field at fault.
 #pragma once
@@ -54,10 +56,6 @@ struct ElfFile {
 // to (an interpreter, or a program without one). ulexec refuses these, after the checks the
 // kernel makes first (the interpreter's), so that the errors come in the kernel's order.
 [[nodiscard]] bool CheckSegments(const ElfFile& file, uint64_t file_size, bool is_interpreter, Error& error);
-
-// ReadProgramHeaders, then CheckSegments.
-[[nodiscard]] bool CheckProgramHeaders(const Elf64_Ehdr& ehdr, std::span<const Elf64_Phdr> phdrs,
-                                       uint64_t file_size, bool is_interpreter, ElfFile* out, Error& error);
 
 // The PT_INTERP bytes must be a NUL-terminated path (spec D4).
 [[nodiscard]] bool CheckInterpPath(std::span<const std::byte> bytes, Error& error);

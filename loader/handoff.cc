@@ -13,16 +13,6 @@
 extern "C" const char ulexec_handoff_begin[], ulexec_handoff_frame[], ulexec_handoff_end[];
 
 namespace ulexec {
-namespace {
-
-size_t TableBytes(size_t max_ops) { return 32 + 64 * max_ops; }
-
-}  // namespace
-
-uint64_t Handoff::AreaSize(size_t max_ops, size_t payload_bytes) {
-  return kPageSize + PageAlign(TableBytes(max_ops) + payload_bytes + 16);
-}
-
 bool Handoff::Create(size_t max_ops, size_t payload_bytes, uint64_t hint, Error& error) {
   const uint64_t size = AreaSize(max_ops, payload_bytes);
   auto r = crt::sys::Mmap(reinterpret_cast<void*>(hint), size, PROT_READ | PROT_WRITE,

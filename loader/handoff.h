@@ -11,6 +11,7 @@
 #pragma once
 
 #include "error.h"
+#include "page.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +26,11 @@ class Handoff {
     kSkipNextIfOk = 2,
   };
 
-  static uint64_t AreaSize(size_t max_ops, size_t payload_bytes);
+  // The stub's page, then the table (a header and 64 bytes per op) and the payload.
+  static constexpr uint64_t TableBytes(size_t max_ops) { return 32 + 64 * max_ops; }
+  static constexpr uint64_t AreaSize(size_t max_ops, size_t payload_bytes) {
+    return kPageSize + PageAlign(TableBytes(max_ops) + payload_bytes + 16);
+  }
 
   // Maps the area at `hint` (or wherever the kernel finds room: check start()).
   [[nodiscard]] bool Create(size_t max_ops, size_t payload_bytes, uint64_t hint, Error& error);

@@ -47,7 +47,7 @@ void ForEachRun(const ElfFile& file, F&& f) {
 }  // namespace internal
 
 template <typename F>
-void ForEachMappedRun(const MappedImage& image, F&& f) {
+void ForEachMappedRun(const Mapping& image, F&& f) {
   internal::ForEachRun(*image.file, [&](uint64_t s, uint64_t e, bool covered) {
     if (covered) f(s - image.file->span_start, e - s);
   });

@@ -27,8 +27,8 @@ bool MapPiece(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t
 
 }  // namespace
 
-bool MapImage(int fd, const ElfFile& file, uint64_t address, MappedImage* out, Error& error) {
-  MappedImage image;
+bool MapSegments(int fd, const ElfFile& file, uint64_t address, Mapping* out, Error& error) {
+  Mapping image;
   image.file = &file;
   image.size = file.span_end - file.span_start;
   // Reserve the whole span first, so that the image is placed (or refused) in one step and holes
@@ -64,14 +64,14 @@ bool MapImage(int fd, const ElfFile& file, uint64_t address, MappedImage* out, E
     if (ok && !covered) (void)crt::sys::Munmap(reinterpret_cast<void*>(bias + s), e - s);
   });
   if (!ok) {
-    UnmapImage(image);
+    Unmap(image);
     return false;
   }
   *out = image;
   return true;
 }
 
-void UnmapImage(const MappedImage& image) {
+void Unmap(const Mapping& image) {
   if (image.size) (void)crt::sys::Munmap(reinterpret_cast<void*>(image.start), image.size);
 }
 

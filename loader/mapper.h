@@ -1,6 +1,6 @@
 // The thin layer that performs an image's mapping plan with system calls.
 //
-// Mapping is reversible until the point of no return: UnmapImage() removes everything. An image
+// Mapping is reversible until the point of no return: Unmap() removes everything. An image
 // is mapped at a given address, never over anything (MAP_FIXED_NOREPLACE): its final address, or,
 // when that is still occupied by something that goes away at the point of no return (a library
 // host's own image, the old vDSO), a temporary one from which the hand-off moves it with mremap
@@ -14,7 +14,7 @@
 
 namespace ulexec {
 
-struct MappedImage {
+struct Mapping {
   uint64_t start = 0;  // where the image's span_start is mapped now
   uint64_t size = 0;   // span_end - span_start
   uint64_t bias() const { return start - file->span_start; }
@@ -24,14 +24,14 @@ struct MappedImage {
 // Maps every PT_LOAD of `file` from descriptor `fd` (spec C1, C2) with the image's span_start at
 // `address`; zeroes partial bss pages of writable segments; leaves holes between segments
 // unmapped, as the kernel does.
-[[nodiscard]] bool MapImage(int fd, const ElfFile& file, uint64_t address, MappedImage* out, Error& error);
+[[nodiscard]] bool MapSegments(int fd, const ElfFile& file, uint64_t address, Mapping* out, Error& error);
 
-void UnmapImage(const MappedImage& image);
+void Unmap(const Mapping& image);
 
 // Calls f(offset, length) for each maximal run of the image (offsets from `start`) that is one
 // mapping, in ascending order: the units mremap can move.
 template <typename F>
-void ForEachMappedRun(const MappedImage& image, F&& f);
+void ForEachMappedRun(const Mapping& image, F&& f);
 
 }  // namespace ulexec
 

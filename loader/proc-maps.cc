@@ -49,4 +49,13 @@ bool ParseMapsLine(std::string_view line, MapsLine* out) {
   return true;
 }
 
+bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore) {
+  bool overlaps = false;
+  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
+    const Range mapping{m.start, m.end};
+    if (!ignore.Overlaps(mapping)) overlaps |= r.Overlaps(mapping);
+  });
+  return overlaps;
+}
+
 }  // namespace ulexec

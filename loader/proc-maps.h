@@ -1,4 +1,4 @@
-// Stage (pure): one line of /proc/self/maps.
+// Stage (pure): one line of /proc/self/maps, and what overlaps the mappings it lists.
 //   7ffd5a3c1000-7ffd5a3e2000 rw-p 00000000 00:00 0                          [stack]
 #pragma once
 
@@ -8,6 +8,13 @@
 #include <string_view>
 
 namespace ulexec {
+
+// An address range [start, end).
+struct Range {
+  uint64_t start = 0, end = 0;
+  bool Overlaps(const Range& o) const { return start < o.end && o.start < end; }
+  uint64_t size() const { return end - start; }
+};
 
 struct MapsLine {
   uint64_t start = 0, end = 0;
@@ -28,5 +35,8 @@ bool ForEachMapsLine(std::string_view text, F&& f) {
     return true;
   });
 }
+
+// True if `r` overlaps any mapping listed in `maps` outside `ignore`.
+bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore = {});
 
 }  // namespace ulexec

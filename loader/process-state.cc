@@ -1,103 +1,90 @@
+// Observe: the calling process as a ProcessState value (process-state.h).
 #include "process-state.h"
 
 #include "page.h"
+#include "proc-files.h"
+#include "static-buffers.h"
 
-#include <crt/errno-names.h>
-#include <crt/string.h>
 #include <crt/sys.h>
 #include <ulexec/arch/constants.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 namespace ulexec {
 namespace {
 
-// Static: the process is single-threaded by contract, and the buffers go away with the loader.
-char g_maps[256 * 1024];
-crt::AuxEntry g_auxv[64];
-
-bool ReadWholeFile(const char* path, char* buf, size_t cap, size_t* len, Error& error) {
-  auto fd = crt::sys::Open(path, O_RDONLY | O_CLOEXEC);
-  if (!fd) return error.Fail(fd.error(), "cannot open ", path, ": ", crt::ErrnoMessage(fd.error()));
-  size_t n = 0;
-  for (;;) {
-    auto r = crt::sys::Read(fd.value(), buf + n, cap - n);
-    if (!r && r.error() == EINTR) continue;
-    if (!r || r.value() == 0) {
-      (void)crt::sys::Close(fd.value());
-      if (!r) return error.Fail(r.error(), "cannot read ", path, ": ", crt::ErrnoMessage(r.error()));
-      break;
-    }
-    n += r.value();
-    if (n == cap) {
-      (void)crt::sys::Close(fd.value());
-      return error.Fail(ENOMEM, path, " is larger than ", cap, " bytes");
-    }
-  }
-  *len = n;
-  return true;
-}
-
 bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_with("[vvar"); }
 
-}  // namespace
-
-bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore) {
-  bool overlaps = false;
-  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
-    const Range mapping{m.start, m.end};
-    if (!ignore.Overlaps(mapping)) overlaps |= r.Overlaps(mapping);
-  });
-  return overlaps;
-}
-
-bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
-  ProcessState s;
+bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
-    size_t len;
-    if (!ReadWholeFile("/proc/self/auxv", reinterpret_cast<char*>(g_auxv), sizeof g_auxv - sizeof g_auxv[0], &len,
-                       error)) {
+    std::string_view text;
+    char* buf = reinterpret_cast<char*>(Buffers().auxv);
+    if (!ReadProcFile("/proc/self/auxv", buf, sizeof Buffers().auxv - sizeof Buffers().auxv[0], true, &text, error)) {
       return false;
     }
-    g_auxv[len / sizeof g_auxv[0]] = {0, 0};
-    auxv = g_auxv;
+    Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
+    auxv = Buffers().auxv;
   }
   size_t n = 0;
   while (auxv[n].type != 0) ++n;
-  s.auxv = {auxv, n};
+  s->auxv = {auxv, n};
+  return true;
+}
 
-  size_t len;
-  if (!ReadWholeFile("/proc/self/maps", g_maps, sizeof g_maps, &len, error)) return false;
-  s.maps = std::string_view(g_maps, len);
-  bool ok = ForEachMapsLine(s.maps, [&](const MapsLine& m) {
+// [stack], the vDSO block, and the highest mapping (the top of the mmap area when randomized).
+bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
+  if (!ReadProcFile("/proc/self/maps", Buffers().maps, sizeof Buffers().maps, true, &s->maps, error)) return false;
+  VdsoBlock& vdso = s->vdso;
+  const bool ok = ForEachMapsLine(s->maps, [&](const MapsLine& m) {
     if (m.name == "[stack]") {
-      s.stack = {m.start, m.end};
-    } else if (m.name == "[vsyscall]") {
-      // not a real mapping
-    } else {
+      s->stack = {m.start, m.end};
+    } else if (m.name != "[vsyscall]") {  // [vsyscall] is not a real mapping
       // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base.)
       const bool handoff_page = m.end - m.start == kPageSize && m.name.empty() && std::string_view(m.perms) == "r-xp";
-      if (m.end > s.highest_end && !own_image.Overlaps({m.start, m.end}) && !handoff_page) s.highest_end = m.end;
-      if (IsVdsoName(m.name) && s.vdso_vma_count < 4) {
-        s.vdso_vmas[s.vdso_vma_count++] = {m.start, m.end};
-        if (m.name == "[vdso]") s.vdso_start = m.start;
+      if (m.end > s->highest_end && !own_image.Overlaps({m.start, m.end}) && !handoff_page) s->highest_end = m.end;
+      if (IsVdsoName(m.name) && vdso.count < 4) {
+        vdso.vmas[vdso.count++] = {m.start, m.end};
+        if (m.name == "[vdso]") s->vdso_start = m.start;
       }
     }
   });
   if (!ok) return error.Fail(EIO, "cannot parse /proc/self/maps");
-  if (s.stack.end == 0) return error.Fail(EFAULT, "the process has no [stack] mapping");
-  if (s.vdso_vma_count) {
-    s.vdso_block = s.vdso_vmas[0];
-    for (size_t i = 1; i < s.vdso_vma_count; ++i) {
-      if (s.vdso_vmas[i].start < s.vdso_block.start) s.vdso_block.start = s.vdso_vmas[i].start;
-      if (s.vdso_vmas[i].end > s.vdso_block.end) s.vdso_block.end = s.vdso_vmas[i].end;
-    }
+  if (s->stack.end == 0) return error.Fail(EFAULT, "the process has no [stack] mapping");
+  if (vdso.count) vdso.range = vdso.vmas[0];
+  for (size_t i = 1; i < vdso.count; ++i) {
+    if (vdso.vmas[i].start < vdso.range.start) vdso.range.start = vdso.vmas[i].start;
+    if (vdso.vmas[i].end > vdso.range.end) vdso.range.end = vdso.vmas[i].end;
   }
+  return true;
+}
 
-  struct rlimit lim{};
+void AddIfCloseOnExec(int fd, ProcessState* s, size_t* n) {
+  auto flags = crt::sys::Fcntl(fd, F_GETFD);
+  if (flags && (flags.value() & FD_CLOEXEC) && *n < std::size(Buffers().cloexec_fds)) Buffers().cloexec_fds[(*n)++] = fd;
+  s->cloexec_fds = {Buffers().cloexec_fds, *n};
+}
+
+void ReadSignals(ProcessState* s) {
+  for (int sig = 1; sig <= kMaxSignal; ++sig) {
+    crt::KernelSigaction old{};
+    if (sig == SIGKILL || sig == SIGSTOP || !crt::sys::RtSigaction(sig, nullptr, &old)) continue;
+    s->signals[sig] = {reinterpret_cast<uint64_t>(old.handler),
+                       old.flags == 0 && old.mask == 0 && old.restorer == nullptr};
+  }
+}
+
+}  // namespace
+
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
+  ProcessState& s = *state;
+  s = ProcessState{};
+  if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
+  struct rlimit lim {};
   if (auto r = crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_stack = lim.rlim_cur;
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
@@ -113,7 +100,36 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   // The top of the mmap area: computed without randomization; with it, the kernel put the first
   // mapping of this process (a static-pie's image, its interpreter or the vDSO) right below it.
   s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
-  *state = s;
+  return true;
+}
+
+bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* s, Error& error) {
+  s->fresh = fresh;
+  size_t n = 0;
+  s->cloexec_fds = {};
+  if (fresh) {
+    // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a memfd
+    // holding a #! script stays open for its interpreter: it is not close-on-exec).
+    for (int fd : own_fds) {
+      if (fd >= 0) AddIfCloseOnExec(fd, s, &n);
+    }
+    return true;
+  }
+  const bool ok = ForEachDirEntry("/proc/self/fd", error, [&](std::string_view name, int dir) {
+    unsigned long fd;
+    if (crt::ParseUnsigned(name, &fd) && static_cast<int>(fd) != dir) AddIfCloseOnExec(static_cast<int>(fd), s, &n);
+  });
+  if (!ok) return false;
+  if (n == std::size(Buffers().cloexec_fds)) {
+    return error.Fail(ENOMEM, "more than ", n, " close-on-exec descriptors");
+  }
+  ReadSignals(s);
+  // Present with CONFIG_CHECKPOINT_RESTORE; without it the timers survive (README).
+  Error ignored;
+  if (!ReadProcFile("/proc/self/timers", Buffers().timers, sizeof Buffers().timers, false, &s->timers, ignored)) {
+    s->timers = {};
+  }
+  s->keepcaps = crt::sys::Prctl(PR_GET_KEEPCAPS).value() == 1;
   return true;
 }
 

@@ -1,6 +1,6 @@
-// What the loader needs to know about the calling process: its auxv, its [stack], the vDSO
-// block, where the top-down mmap area starts, its limits and personality. Read once per exec from
-// /proc/self/maps (and /proc/self/auxv when the caller does not pass its auxv).
+// Observe: what the calling process already is, as one value. Read once per exec (from
+// /proc/self/{maps,auxv,fd,timers}, getrlimit, personality, sigaction); everything after it is
+// planned from this value alone.
 #pragma once
 
 #include "error.h"
@@ -9,39 +9,58 @@
 
 #include <crt/process.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 namespace ulexec {
 
-struct Range {
-  uint64_t start = 0, end = 0;
-  bool Overlaps(const Range& o) const { return start < o.end && o.start < end; }
-  uint64_t size() const { return end - start; }
+// The vDSO block: [vvar], [vvar_vclock], [vdso], moved as one piece (spec C7).
+struct VdsoBlock {
+  Range vmas[4];  // the mappings, as found
+  size_t count = 0;
+  Range range;  // from the lowest start to the highest end; empty without a vDSO
 };
+
+// A signal's disposition, as far as execve cares (spec E1).
+struct SignalAction {
+  uint64_t handler = 0;  // SIG_DFL 0, SIG_IGN 1, or a function
+  bool clean = true;     // no flags, no mask, no restorer
+};
+
+constexpr int kMaxSignal = 64;
 
 struct ProcessState {
   std::span<const crt::AuxEntry> auxv;  // without AT_NULL
   Range stack;                          // the [stack] mapping
-  Range vdso_block;                     // [vvar], [vvar_vclock], [vdso] together (empty if none)
-  Range vdso_vmas[4];
-  size_t vdso_vma_count = 0;
-  uint64_t vdso_start = 0;              // the [vdso] mapping itself
-  uint64_t highest_end = 0;             // over all mappings but [stack] and [vsyscall]
-  uint64_t rlimit_stack = 0;            // RLIMIT_STACK soft limit
+  VdsoBlock vdso;
+  uint64_t vdso_start = 0;    // the [vdso] mapping itself (AT_SYSINFO_EHDR)
+  uint64_t highest_end = 0;   // over all mappings but [stack] and [vsyscall]
+  uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
   AddressSpace space;
-  std::string_view maps;                // the text of /proc/self/maps
+  std::string_view maps;  // the text of /proc/self/maps
+
+  // What an exec resets. With Options::fresh_process only the loader's own descriptors are
+  // looked at, and signals, timers and keepcaps are taken as a fresh process has them.
+  bool fresh = false;
+  std::span<const int> cloexec_fds;      // descriptors with FD_CLOEXEC (spec E4)
+  SignalAction signals[kMaxSignal + 1];  // [1..64]; SIGKILL and SIGSTOP left default
+  std::string_view timers;               // the text of /proc/self/timers (spec E8), or empty
+  bool keepcaps = false;                 // PR_GET_KEEPCAPS (spec E12)
+  bool thp = false;                      // transparent huge pages are built in (placement.h)
 };
 
+// Reads the process's memory map, auxv, limits and personality (the part every exec needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
 // image when it is not in the mmap area (ignored for mmap_base), or an empty range.
 [[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
                                     Error& error);
 
-// True if [r.start, r.end) overlaps any mapping listed in `maps` outside `ignore`.
-bool OverlapsAnyMapping(std::string_view maps, const Range& r, const Range& ignore = {});
+// Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
+// timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
+[[nodiscard]] bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* state, Error& error);
 
 }  // namespace ulexec

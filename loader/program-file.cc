@@ -102,30 +102,8 @@ bool IsScript(const ProgramFile& file) {
 }
 
 bool LoadHeaders(ProgramFile* file, Role role, Error& error) {
-  const std::span<const std::byte> head(file->head, file->head_len);
   Elf64_Ehdr ehdr;
-  if (role == Role::kInterpreter) {
-    // The kernel reads the interpreter's header with a plain read: short is EIO, and what is not
-    // an ELF for this machine is ELIBBAD (spec D4).
-    if (file->size < sizeof(Elf64_Ehdr)) {
-      return error.Fail(EIO, "the interpreter is shorter than an ELF header (", file->size, " bytes)");
-    }
-  }
-  if (!CheckElfHeader(head, file->size, &ehdr, error)) {
-    if (role == Role::kInterpreter) {
-      // Spec D4: a #! script as PT_INTERP is ELIBBAD like any non-ELF; say so rather than "no #!".
-      if (IsScript(*file)) (void)error.Fail(ELIBBAD, "a #! script cannot be an ELF interpreter");
-      error.code = ELIBBAD;
-      if (head.size() >= sizeof(Elf64_Ehdr)) {
-        Elf64_Ehdr h;
-        memcpy(&h, head.data(), sizeof h);
-        // A wrong e_type is found only after the point of no return (spec D5); EPERM is the
-        // errno the kernel has then (spec H3).
-        if (memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_type != ET_EXEC && h.e_type != ET_DYN) error.code = EPERM;
-      }
-    }
-    return false;
-  }
+  if (!CheckHeaderInRole(std::span(file->head, file->head_len), file->size, role, &ehdr, error)) return false;
   const uint64_t table_bytes = uint64_t{ehdr.e_phnum} * sizeof(Elf64_Phdr);
   const Elf64_Phdr* phdrs;
   if (ehdr.e_phoff + table_bytes <= file->head_len && ehdr.e_phoff % alignof(Elf64_Phdr) == 0) {
@@ -139,12 +117,7 @@ bool LoadHeaders(ProgramFile* file, Role role, Error& error) {
 }
 
 bool CheckImage(const ProgramFile& file, Role role, Error& error) {
-  if (CheckSegments(file.elf, file.size, role == Role::kInterpreter, error)) return true;
-  bool any_load = false;
-  for (const Elf64_Phdr& ph : file.elf.phdrs) any_load |= ph.p_type == PT_LOAD && ph.p_memsz != 0;
-  // An interpreter without PT_LOAD: the kernel has EINVAL when it dies of it (spec H3).
-  if (role == Role::kInterpreter && !any_load) error.code = EINVAL;
-  return false;
+  return CheckSegmentsInRole(file.elf, file.size, role, error);
 }
 
 bool ReadInterpPath(const ProgramFile& file, char* path, Error& error) {
@@ -152,6 +125,5 @@ bool ReadInterpPath(const ProgramFile& file, char* path, Error& error) {
   if (!ReadExactly(file.fd, path, ph.p_filesz, ph.p_offset, error)) return false;
   return CheckInterpPath(std::span(reinterpret_cast<const std::byte*>(path), ph.p_filesz), error);
 }
-
 
 }  // namespace ulexec

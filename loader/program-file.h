@@ -5,13 +5,12 @@
 
 #include "elf-file.h"
 #include "error.h"
+#include "role-errors.h"
 
 #include <cstddef>
 #include <cstdint>
 
 namespace ulexec {
-
-enum class Role { kProgram, kInterpreter };
 
 struct ProgramFile {
   static constexpr size_t kHeadBytes = 2048;
@@ -54,6 +53,5 @@ bool IsScript(const ProgramFile& file);
 
 // Reads the PT_INTERP path into `path` (kMaxInterpSize bytes).
 [[nodiscard]] bool ReadInterpPath(const ProgramFile& file, char* path, Error& error);
-
 
 }  // namespace ulexec

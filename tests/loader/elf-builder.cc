@@ -17,7 +17,13 @@ CheckedImage RunChecks(std::vector<std::byte> bytes, bool is_interpreter) {
   // CheckElfHeader has made sure the table lies inside the file.
   c.phdrs.resize(ehdr.e_phnum);
   memcpy(c.phdrs.data(), file.data() + ehdr.e_phoff, c.phdrs.size() * sizeof(Elf64_Phdr));
-  if (!CheckProgramHeaders(ehdr, c.phdrs, file.size(), is_interpreter, &c.elf, c.error)) return c;
+  // The loader's own path: ReadProgramHeaders (before the interpreter is opened), CheckSegments.
+  ElfFile elf;
+  if (!ReadProgramHeaders(ehdr, c.phdrs, file.size(), is_interpreter, &elf, c.error) ||
+      !CheckSegments(elf, file.size(), is_interpreter, c.error)) {
+    return c;
+  }
+  c.elf = elf;
   if (c.elf.interp != nullptr) {
     if (!CheckInterpPath(file.subspan(c.elf.interp->p_offset, c.elf.interp->p_filesz), c.error)) return c;
   }

@@ -15,8 +15,8 @@
 namespace ulexec::test {
 
 // The result of running execve's checks over a whole file image, as program-file.cc does:
-// CheckElfHeader on the first 2048 bytes, CheckProgramHeaders on the table, CheckInterpPath on
-// the PT_INTERP bytes. Move-only: `elf` points into `phdrs`.
+// CheckElfHeader on the first 2048 bytes, ReadProgramHeaders and CheckSegments on the table,
+// CheckInterpPath on the PT_INTERP bytes. Move-only: `elf` points into `phdrs`.
 struct CheckedImage {
   bool ok = false;
   Error error;

@@ -19,5 +19,7 @@ constexpr uint64_t kEtDynBase = (kTaskSize / 3) * 2;
 constexpr unsigned kMmapRndBits = 28;
 // AT_PLATFORM (spec A5); x86 has no AT_BASE_PLATFORM.
 constexpr std::string_view kPlatform = "x86_64";
+// The signature glibc registers its rseq area with on x86-64 (RSEQ_SIG): unregistering needs it.
+constexpr uint32_t kRseqSignature = 0x53053053;
 
 }  // namespace ulexec::arch

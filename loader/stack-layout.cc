@@ -1,4 +1,4 @@
-#include "stack-image.h"
+#include "stack-layout.h"
 
 #include <crt/string.h>
 
@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kEmptyArgv[] = {""};
 
 struct Layout {
-  StackImage image;
+  StackLayout image;
   uint64_t argc = 0, envc = 0;
 };
 
@@ -39,7 +39,7 @@ Layout Compute(const StackRequest& r) {
     argv_bytes += strlen(a) + 1;
   });
   l.envc = r.envp.size();
-  StackImage& s = l.image;
+  StackLayout& s = l.image;
   s.execfn = r.stack_top - 8 - (r.execfn.size() + 1);
   s.env_end = s.execfn;
   s.env_start = s.env_end - StringsSize(r.envp);
@@ -57,11 +57,13 @@ Layout Compute(const StackRequest& r) {
 
 }  // namespace
 
-uint64_t StackImageSize(const StackRequest& request) { return request.stack_top - Compute(request).image.sp; }
+uint64_t StackSize(const StackRequest& request) { return request.stack_top - Compute(request).image.sp; }
 
-void BuildStackImage(const StackRequest& r, std::span<std::byte> below_top, StackImage* out) {
+StackLayout LayOutStack(const StackRequest& request) { return Compute(request).image; }
+
+void BuildStack(const StackRequest& r, std::span<std::byte> below_top, StackLayout* out) {
   const Layout l = Compute(r);
-  const StackImage& s = l.image;
+  const StackLayout& s = l.image;
   const uint64_t base = r.stack_top - below_top.size();  // the address below_top[0] stands for
   auto at = [&](uint64_t addr) { return reinterpret_cast<char*>(below_top.data()) + (addr - base); };
   auto put_word = [&](uint64_t addr, uint64_t v) { memcpy(at(addr), &v, 8); };

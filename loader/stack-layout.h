@@ -37,7 +37,7 @@ struct StackRequest {
   std::span<const crt::AuxEntry> auxv;     // ComposeAuxv's result, AT_NULL included
 };
 
-struct StackImage {
+struct StackLayout {
   uint64_t sp = 0;
   uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
   uint64_t execfn = 0, random = 0, platform = 0;
@@ -45,11 +45,14 @@ struct StackImage {
 };
 
 // Bytes between sp and S for this request.
-uint64_t StackImageSize(const StackRequest& request);
+uint64_t StackSize(const StackRequest& request);
+
+// The addresses BuildStack writes at, without writing.
+StackLayout LayOutStack(const StackRequest& request);
 
 // Writes the image into `below_top`, which stands for [S - below_top.size(), S) and must be at
-// least StackImageSize() bytes; bytes below sp are zeroed. Fills AT_RANDOM, AT_EXECFN and
+// least StackSize() bytes; bytes below sp are zeroed. Fills AT_RANDOM, AT_EXECFN and
 // AT_PLATFORM into the copy of the auxv it writes.
-void BuildStackImage(const StackRequest& request, std::span<std::byte> below_top, StackImage* out);
+void BuildStack(const StackRequest& request, std::span<std::byte> below_top, StackLayout* out);
 
 }  // namespace ulexec

@@ -1,8 +1,8 @@
-// stack-image: the initial stack, byte for byte (spec A1-A9), built into a buffer whose end
+// stack-layout: the initial stack, byte for byte (spec A1-A9), built into a buffer whose end
 // stands for the stack top S. The buffer's end is used as S itself, so the pointers in the image
 // are real and crt::ParseInitialStack can read the result back as a started program would.
 #include "auxv.h"
-#include "stack-image.h"
+#include "stack-layout.h"
 
 #include <crt/process.h>
 #include <ulexec/arch/constants.h>
@@ -31,7 +31,7 @@ class StackBuffer {
   explicit StackBuffer(uint64_t size)
       : size_((size + kPage - 1) / kPage * kPage),
         mem_(static_cast<std::byte*>(std::aligned_alloc(kPage, size_)), &std::free) {
-    memset(mem_.get(), 0xaa, size_);  // BuildStackImage must overwrite all of it
+    memset(mem_.get(), 0xaa, size_);  // BuildStack must overwrite all of it
   }
   std::span<std::byte> span() { return {mem_.get(), size_}; }
   uint64_t base() const { return reinterpret_cast<uint64_t>(mem_.get()); }
@@ -126,13 +126,13 @@ TEST_P(StackImageTest, LayoutByteForByte) {
   req.random = kRandom;
   req.pad = tc.pad;
   req.auxv = auxv;
-  const uint64_t size = StackImageSize(req);
+  const uint64_t size = StackSize(req);
   StackBuffer buffer(size + 2 * kPage);
   const uint64_t S = buffer.top();
   req.stack_top = S;
-  ASSERT_EQ(StackImageSize(req), size) << "the size depends on S beyond its page alignment";
-  StackImage out;
-  BuildStackImage(req, buffer.span(), &out);
+  ASSERT_EQ(StackSize(req), size) << "the size depends on S beyond its page alignment";
+  StackLayout out;
+  BuildStack(req, buffer.span(), &out);
 
   // The strings as the kernel copies them (A9: an empty argv becomes {""}).
   std::vector<std::string> eff_argv = tc.argv;
@@ -183,7 +183,7 @@ TEST_P(StackImageTest, LayoutByteForByte) {
   const uint64_t n = auxv.size();
   EXPECT_EQ(out.sp, (out.random - 8 * (2 * n + argc + envc + 3)) & ~uint64_t{15});
   EXPECT_EQ(out.sp % 16, 0u);
-  EXPECT_EQ(StackImageSize(req), S - out.sp);
+  EXPECT_EQ(StackSize(req), S - out.sp);
   const uint64_t auxv_end = out.auxv + 16 * n;
   EXPECT_LE(auxv_end, out.random);
   EXPECT_LT(out.random - auxv_end, 16u) << "the only alignment padding is 0-15 bytes";
@@ -238,11 +238,11 @@ TEST_P(StackImageTest, LayoutByteForByte) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(StackImage, StackImageTest, testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(StackLayout, StackImageTest, testing::ValuesIn(kCases),
                          [](const testing::TestParamInfo<StackCase>& info) { return info.param.name; });
 
 // A9 by itself: no arguments at all gives argc 1 and argv[0] = "" at arg_start.
-TEST(StackImage, EmptyArgvBecomesOneEmptyString) {
+TEST(StackLayout, EmptyArgvBecomesOneEmptyString) {
   const std::vector<crt::AuxEntry> auxv = SmallAuxv();
   StackBuffer buffer(2 * kPage);
   StackRequest req;
@@ -251,8 +251,8 @@ TEST(StackImage, EmptyArgvBecomesOneEmptyString) {
   req.platform = arch::kPlatform;
   req.random = kRandom;
   req.auxv = auxv;
-  StackImage out;
-  BuildStackImage(req, buffer.span(), &out);
+  StackLayout out;
+  BuildStack(req, buffer.span(), &out);
   EXPECT_EQ(Word(out.sp), 1u);
   EXPECT_EQ(Word(out.sp + 8), out.arg_start);
   EXPECT_EQ(*At(out.arg_start), 0);
@@ -264,7 +264,7 @@ TEST(StackImage, EmptyArgvBecomesOneEmptyString) {
 
 // rsp % 16 == 0 and the A7 formula in every alignment phase of the strings and every parity
 // of the counts.
-TEST(StackImage, AlignmentInEveryPhase) {
+TEST(StackLayout, AlignmentInEveryPhase) {
   StackBuffer buffer(4 * kPage);
   const std::vector<crt::AuxEntry> full = FullAuxv(), small = SmallAuxv();
   const char* const args[] = {"a", "bb", "ccc"};
@@ -286,13 +286,13 @@ TEST(StackImage, AlignmentInEveryPhase) {
             req.random = kRandom;
             req.pad = pad;
             req.auxv = *auxv;
-            StackImage out;
-            BuildStackImage(req, buffer.span(), &out);
+            StackLayout out;
+            BuildStack(req, buffer.span(), &out);
             const uint64_t real_argc = argc ? argc : 1;
             ASSERT_EQ(out.sp % 16, 0u);
             EXPECT_EQ(out.random % 16, 9u);
             EXPECT_EQ(out.sp, (out.random - 8 * (2 * auxv->size() + real_argc + envc + 3)) & ~uint64_t{15});
-            EXPECT_EQ(StackImageSize(req), buffer.top() - out.sp);
+            EXPECT_EQ(StackSize(req), buffer.top() - out.sp);
             EXPECT_LT(out.random - (out.auxv + out.auxv_bytes), 16u);
             EXPECT_EQ(Word(out.sp), real_argc);
           }
@@ -303,12 +303,12 @@ TEST(StackImage, AlignmentInEveryPhase) {
 }
 
 // The image is the same wherever S is: only offsets from S matter.
-TEST(StackImage, ImageIsRelativeToTheTop) {
+TEST(StackLayout, ImageIsRelativeToTheTop) {
   const std::vector<crt::AuxEntry> auxv = SmallAuxv();
   const char* const args[] = {"prog", "arg"};
   const char* const envs[] = {"K=V"};
   StackBuffer a(2 * kPage), b(3 * kPage);
-  StackImage ia, ib;
+  StackLayout ia, ib;
   for (auto [buf, img] : {std::pair{&a, &ia}, std::pair{&b, &ib}}) {
     StackRequest req;
     req.stack_top = buf->top();
@@ -319,7 +319,7 @@ TEST(StackImage, ImageIsRelativeToTheTop) {
     req.random = kRandom;
     req.pad = 123;
     req.auxv = auxv;
-    BuildStackImage(req, buf->span(), img);
+    BuildStack(req, buf->span(), img);
   }
   EXPECT_EQ(a.top() - ia.sp, b.top() - ib.sp);
   EXPECT_EQ(a.top() - ia.arg_start, b.top() - ib.arg_start);

@@ -1,0 +1,225 @@
+// The plan's hand-off steps, written into the hand-off area as system calls (handoff-plan.h).
+#include "handoff-plan.h"
+
+#include "mapper.h"
+#include "proc-files.h"
+
+#include <crt/string.h>
+#include <crt/sys.h>
+#include <ulexec/arch/constants.h>
+#include <ulexec/arch/reset.h>
+
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+namespace ulexec {
+namespace {
+
+constexpr uint64_t kSigIgn = 1;
+
+class Writer {
+ public:
+  Writer(const ExecPlan& plan, const Range& vdso_now, Handoff& handoff, Error& error)
+      : plan_(plan), vdso_now_(vdso_now), h_(handoff), error_(error) {}
+
+  bool Step(HandoffStep step) {
+    switch (step) {
+      case HandoffStep::kResetArch:
+        for (const arch::ResetCall& c : arch::kResetCalls) h_.Syscall(c.nr, c.a1, c.a2);
+        return true;
+      case HandoffStep::kUnmapAllBut:
+        UnmapAllBut();
+        return true;
+      case HandoffStep::kMoveVdso:
+        MoveVdso();
+        return true;
+      case HandoffStep::kMoveImages:
+        MoveImages();
+        return true;
+      case HandoffStep::kGrowStack:
+        return GrowStack();
+      case HandoffStep::kClearOldFrames:
+        h_.Syscall(SYS_madvise, stack().low, stack().copy_low - stack().low, MADV_DONTNEED, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kCopyStack:
+        return CopyStack();
+      case HandoffStep::kSetMmMap:
+        return SetMmMap();
+      case HandoffStep::kCloseDescriptors:
+        // Closing may report an error (a network file system's flush), but the descriptor is
+        // gone all the same: the ops may fail.
+        for (int fd : plan_.close_fds) h_.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kResetSignals:
+        return ResetSignals();
+      case HandoffStep::kDeleteTimers:
+        ForEachTimer(plan_.timers,
+                     [&](unsigned long id) { h_.Syscall(SYS_timer_delete, id, 0, 0, 0, 0, 0, Handoff::kMayFail); });
+        return true;
+      case HandoffStep::kForgetThreadLists:
+        h_.Syscall(SYS_set_robust_list, 0, 24);
+        h_.Syscall(SYS_set_tid_address, 0);
+        return true;
+      case HandoffStep::kClearKeepCaps:
+        // With SECBIT_KEEP_CAPS_LOCKED the prctl is refused: the plan asks only when set.
+        h_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kSetDumpable:
+        h_.Syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
+      case HandoffStep::kSetName:
+        return SetName();
+      case HandoffStep::kExecStack:
+        h_.Syscall(SYS_mprotect, stack().low, stack().request.stack_top - stack().low,
+                   PROT_READ | PROT_WRITE | PROT_EXEC);
+        return true;
+    }
+    return true;
+  }
+
+  const std::byte* stack_copy() const { return stack_copy_; }
+
+ private:
+  const StackPlan& stack() const { return plan_.stack; }
+
+  void* Payload(size_t bytes) {
+    void* p = h_.Payload(bytes);
+    if (p == nullptr) (void)error_.Fail(E2BIG, "internal error: the hand-off area is too small");
+    return p;
+  }
+
+  // munmap of everything in the user address space but the stack, the vDSO, the hand-off area
+  // and the images (in a few calls: munmap takes ranges with any number of mappings and holes).
+  void UnmapAllBut() {
+    Range keep[5];
+    size_t n = 0;
+    keep[n++] = {stack().low, stack().request.stack_top};
+    if (vdso_now_.size()) keep[n++] = vdso_now_;
+    keep[n++] = {h_.start(), h_.start() + h_.size()};
+    for (const PlannedImage& image : plan_.image_list())
+      keep[n++] = {image.map_at, image.map_at + image.place.range.size()};
+    for (size_t i = 0; i < n; ++i) {  // sort by start
+      for (size_t j = i + 1; j < n; ++j) {
+        if (keep[j].start < keep[i].start) {
+          const Range t = keep[i];
+          keep[i] = keep[j];
+          keep[j] = t;
+        }
+      }
+    }
+    uint64_t from = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (keep[i].start > from) h_.Syscall(SYS_munmap, from, keep[i].start - from);
+      if (keep[i].end > from) from = keep[i].end;
+    }
+    if (from < arch::kTaskSize) h_.Syscall(SYS_munmap, from, arch::kTaskSize - from);
+  }
+
+  // The vDSO block, keeping its pieces' relative places; through the aside place on overlap.
+  void MoveVdso() {
+    const VdsoPlan& v = plan_.vdso;
+    auto move = [&](uint64_t from, uint64_t to) {
+      for (size_t i = 0; i < v.block.count; ++i) {
+        const Range& r = v.block.vmas[i];
+        const uint64_t at = r.start - v.block.range.start;
+        h_.Syscall(SYS_mremap, from + at, r.size(), r.size(), MREMAP_MAYMOVE | MREMAP_FIXED, to + at);
+      }
+    };
+    if (v.aside) {
+      move(v.block.range.start, v.aside);
+      move(v.aside, v.final.start);
+    } else {
+      move(v.block.range.start, v.final.start);
+    }
+  }
+
+  void MoveImages() {
+    for (const PlannedImage& image : plan_.image_list()) {
+      if (!image.aside) continue;
+      ForEachMappedRun(Mapping{image.map_at, image.place.range.size(), &image.file->elf},
+                       [&](uint64_t offset, uint64_t length) {
+                         h_.Syscall(SYS_mremap, image.map_at + offset, length, length, MREMAP_MAYMOVE | MREMAP_FIXED,
+                                    image.place.range.start + offset);
+                       });
+    }
+  }
+
+  bool GrowStack() {
+    const void* zero = Payload(16);
+    if (zero == nullptr) return false;
+    h_.Copy(stack().low, zero, 1);  // a write grows [stack] down to its size
+    return true;
+  }
+
+  bool CopyStack() {
+    const uint64_t bytes = stack().copy_bytes();
+    auto* copy = static_cast<std::byte*>(Payload(bytes));
+    if (copy == nullptr) return false;
+    StackLayout written;
+    BuildStack(stack().request, std::span(copy, bytes), &written);
+    h_.Copy(stack().copy_low, copy, bytes);
+    stack_copy_ = copy;
+    return true;
+  }
+
+  // /proc/self/{exe,stat,cmdline,environ,auxv}: exe_fd needs a capability; without one, the rest
+  // alone (spec G2, G4). Where PR_SET_MM_MAP is not available at all (a kernel without
+  // CONFIG_CHECKPOINT_RESTORE, a seccomp filter), the program still runs, with the loader's
+  // /proc fields and brk (README).
+  bool SetMmMap() {
+    auto* with = static_cast<PrctlMmMap*>(Payload(sizeof(PrctlMmMap)));
+    auto* without = static_cast<PrctlMmMap*>(Payload(sizeof(PrctlMmMap)));
+    if (with == nullptr || without == nullptr) return false;
+    *with = *without = plan_.mm;
+    without->exe_fd = static_cast<uint32_t>(-1);
+    h_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(with), sizeof *with, 0, 0,
+               Handoff::kMayFail | Handoff::kSkipNextIfOk);
+    h_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(without), sizeof *without, 0, 0,
+               Handoff::kMayFail);
+    return true;
+  }
+
+  bool ResetSignals() {
+    auto* dfl = static_cast<crt::KernelSigaction*>(Payload(sizeof(crt::KernelSigaction)));
+    auto* ign = static_cast<crt::KernelSigaction*>(Payload(sizeof(crt::KernelSigaction)));
+    if (dfl == nullptr || ign == nullptr) return false;
+    ign->handler = reinterpret_cast<void*>(kSigIgn);
+    for (int sig = 1; sig <= kMaxSignal; ++sig) {
+      const SignalReset r = plan_.signals[sig];
+      if (r == SignalReset::kKeep) continue;
+      h_.Syscall(SYS_rt_sigaction, sig, reinterpret_cast<uint64_t>(r == SignalReset::kIgnore ? ign : dfl), 0, 8);
+    }
+    return true;
+  }
+
+  bool SetName() {
+    auto* name = static_cast<char*>(Payload(sizeof plan_.comm));
+    if (name == nullptr) return false;
+    memcpy(name, plan_.comm, sizeof plan_.comm);
+    h_.Syscall(SYS_prctl, PR_SET_NAME, reinterpret_cast<uint64_t>(name));
+    return true;
+  }
+
+  const ExecPlan& plan_;
+  const Range vdso_now_;
+  Handoff& h_;
+  Error& error_;
+  const std::byte* stack_copy_ = nullptr;
+};
+
+}  // namespace
+
+bool WriteHandoffSteps(const ExecPlan& plan, const Range& vdso_now, Handoff& handoff, const std::byte** stack_copy,
+                       Error& error) {
+  Writer writer(plan, vdso_now, handoff, error);
+  for (HandoffStep step : plan.step_list()) {
+    if (!writer.Step(step)) return false;
+  }
+  if (handoff.overflowed()) return error.Fail(E2BIG, "internal error: the hand-off table is too small");
+  *stack_copy = writer.stack_copy();
+  return true;
+}
+
+}  // namespace ulexec

@@ -1,0 +1,30 @@
+// Rollback: everything the exec did to the process before its point of no return, owned here
+// and undone in the destructor. The hand-off never returns, so on success none of it runs.
+#pragma once
+
+#include "handoff.h"
+#include "mapper.h"
+#include "vdso.h"
+
+#include <cstdint>
+
+namespace ulexec {
+
+struct Rollback {
+  Mapping images[2];              // mapped by Stage (size 0: not mapped)
+  Handoff handoff;                // the hand-off area, once created
+  int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
+  uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
+  VdsoMove vdso;                  // a vDSO block moved before the point of no return
+  bool personality_changed = false;
+  unsigned long personality = 0;
+  bool mask_changed = false;
+  uint64_t mask = 0;  // the caller's signal mask
+
+  Rollback() = default;
+  Rollback(const Rollback&) = delete;
+  Rollback& operator=(const Rollback&) = delete;
+  ~Rollback();
+};
+
+}  // namespace ulexec

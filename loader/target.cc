@@ -1,0 +1,170 @@
+// Resolve: the program, its #! chain and its interpreter, as a Target value (target.h).
+#include "target.h"
+
+#include "exec-plan.h"
+#include "layout.h"
+#include "rollback.h"
+#include "static-buffers.h"
+
+#include <crt/errno-names.h>
+#include <crt/string.h>
+#include <crt/sys.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+
+namespace ulexec {
+namespace {
+
+std::string_view Basename(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : crt::Slice(path, slash + 1);
+}
+
+uint64_t StackLimit() {
+  struct rlimit lim = {};
+  return crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim) ? lim.rlim_cur : 8 << 20;
+}
+
+// execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
+std::string_view FileName(int fd) {
+  char proc_path[48];
+  crt::FormatTo(proc_path, sizeof proc_path, "/proc/self/fd/", fd);
+  auto n = crt::sys::Readlinkat(AT_FDCWD, proc_path, Buffers().fd_link, sizeof Buffers().fd_link);
+  std::string_view name = n ? Basename(std::string_view(Buffers().fd_link, n.value())) : std::string_view("exe");
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (name.size() > kDeleted.size() && crt::Slice(name, name.size() - kDeleted.size()) == kDeleted) {
+    name.remove_suffix(kDeleted.size());
+  }
+  return name;
+}
+
+// Whether the kernel would give a mapping of this file, 2 MiB or larger, a 2 MiB-aligned
+// address: files on ext4 and xfs (with transparent huge pages built in: ProcessState::thp).
+bool OnThpFileSystem(const ProgramFile& file) {
+  if (file.elf.span_end - file.elf.span_start < kHugePageSize) return false;
+  constexpr long kExt4Magic = 0xEF53, kXfsMagic = 0x58465342;
+  struct statfs fs = {};
+  return crt::Syscall(SYS_fstatfs, file.fd, &fs) == 0 && (fs.f_type == kExt4Magic || fs.f_type == kXfsMagic);
+}
+
+// The descriptor the program comes from: opened from the path, a memfd holding the bytes, or the
+// caller's (which must be executable, spec D1).
+bool OpenSource(const Source& src, const Options& options, Rollback& rollback, Target* t, int* fd, Error& error) {
+  *fd = src.fd;
+  if (src.memory) {
+    // One copy into a memfd; from there on it is a descriptor like any other.
+    auto m = crt::sys::MemfdCreate("ulexec", MFD_CLOEXEC);
+    if (!m) return error.Fail(m.error(), "cannot create a memfd: ", crt::ErrnoMessage(m.error()));
+    *fd = rollback.own_fds[0] = m.value();
+    if (auto w = crt::WriteAll(*fd, src.memory, src.size); !w) {
+      return error.Fail(w.error(), "cannot copy the image into a memfd: ", crt::ErrnoMessage(w.error()));
+    }
+  }
+  if (src.path) {
+    if (!OpenForExec(AT_FDCWD, src.path, fd, error)) return false;
+    rollback.own_fds[0] = *fd;
+    return true;
+  }
+  const std::string_view fd_name = crt::FormatTo(Buffers().fd_name, sizeof Buffers().fd_name, "/dev/fd/", *fd);
+  if (!options.execfn) t->execfn = fd_name;
+  // fexecve's checks: execute permission for this user, no noexec mount (spec D1).
+  if (auto r = crt::sys::Faccessat(*fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS); !r) {
+    return error.Fail(r.error(), "descriptor ", *fd, " is not executable by this user");
+  }
+  return true;
+}
+
+// Follows #! lines from `fd` to the ELF that runs (spec F), rewriting argv's head; reads its
+// headers into Buffers().program.
+bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error& error) {
+  ProgramFile& program = Buffers().program;
+  const char* script = t->execfn.data();
+  for (int depth = 0;; ++depth) {
+    if (!ReadHead(fd, &program, error)) return false;
+    if (!IsScript(program)) break;
+    if (depth == 0 && !from_path) {
+      // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
+      auto flags = crt::sys::Fcntl(fd, F_GETFD);
+      if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
+        (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
+      } else if (flags && (flags.value() & FD_CLOEXEC)) {
+        return error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
+      }
+    }
+    Shebang& line = Buffers().shebangs[depth];
+    if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return false;
+    t->argv_head.Rewrite(line.interpreter, line.argument, script);
+    script = line.interpreter;
+    if (rollback.own_fds[2] >= 0) (void)crt::sys::Close(rollback.own_fds[2]);
+    rollback.own_fds[2] = -1;
+    Error open_error;
+    if (!OpenForExec(AT_FDCWD, line.interpreter, &fd, open_error)) {
+      return error.Fail(open_error.code, "interpreter ", line.interpreter, " named by the #! line");
+    }
+    rollback.own_fds[2] = fd;
+    if (depth == kMaxScriptDepth) return error.Fail(ELOOP, "more than ", kMaxScriptDepth, " nested #! interpreters");
+  }
+  program.fd = fd;
+  t->program = &program;
+  t->elf_path = script;
+  return LoadHeaders(&program, Role::kProgram, error);
+}
+
+bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
+  ProgramFile& interp = Buffers().interpreter;
+  if (!ReadInterpPath(*t->program, Buffers().interp_path, error)) return false;
+  t->interp_path = Buffers().interp_path;
+  int fd;
+  Error open_error;
+  if (!OpenForExec(AT_FDCWD, Buffers().interp_path, &fd, open_error) || !ReadHead(fd, &interp, open_error) ||
+      !LoadHeaders(&interp, Role::kInterpreter, open_error)) {
+    rollback.own_fds[1] = interp.fd;
+    const std::string_view why = open_error.detail().empty() ? crt::ErrnoMessage(open_error.code) : open_error.detail();
+    return error.Fail(open_error.code, "interpreter ", Buffers().interp_path, ": ", why);
+  }
+  rollback.own_fds[1] = fd;
+  t->interpreter = &interp;
+  return true;
+}
+
+}  // namespace
+
+bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
+             const Options& options, Rollback& rollback, Target* t, Error& error) {
+  *t = Target{};
+  Buffers().program.Reset();
+  Buffers().interpreter.Reset();
+  // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
+  // (spec A2, E6).
+  if (options.execfn)
+    t->execfn = options.execfn;
+  else if (source.path)
+    t->execfn = source.path;
+  t->argv = argv;
+  t->envp = envp;
+  t->argv_head.Start(argv);
+  int fd;
+  if (!OpenSource(source, options, rollback, t, &fd, error)) return false;
+  // The kernel counts the arguments as soon as the file is open, before it reads a byte of it.
+  if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, StackLimit(), error)) return false;
+  if (!FollowScripts(fd, source.path != nullptr, rollback, t, error)) return false;
+  // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
+  // runs: the final interpreter of a #! chain (spec E6).
+  t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
+  if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
+  // What the kernel would die of comes after the interpreter's errors, as in the kernel.
+  if (!CheckImage(*t->program, Role::kProgram, error)) return false;
+  if (t->interpreter && !CheckImage(*t->interpreter, Role::kInterpreter, error)) {
+    return error.Fail(error.code, "interpreter ", t->interp_path, ": ", Error(error).detail());
+  }
+  t->program_on_thp_fs = OnThpFileSystem(*t->program);
+  t->interpreter_on_thp_fs = t->interpreter && OnThpFileSystem(*t->interpreter);
+  return true;
+}
+
+}  // namespace ulexec
