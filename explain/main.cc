@@ -1,0 +1,148 @@
+// ulexec-explain: `ulexec --explain PROGRAM [ARG...]` shows what running PROGRAM would do, step
+// by step, and runs nothing. A hosted program (Zydis, fmt, JSON) that the ulexec command execs.
+#include "code-view.h"
+#include "plan-adapter.h"
+#include "render.h"
+#include "side-effects.h"
+#include "stack-view.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <unistd.h>
+
+extern "C" char __restore_rt[];  // crt's signal trampoline (crt/arch/x86_64/restore.S)
+
+namespace {
+
+using namespace explain;
+
+constexpr int kUsageError = 125;  // as the ulexec command's own failures
+
+struct Args {
+  Request request;
+  bool json = false;
+  Syntax syntax = Syntax::kIntel;
+};
+
+int Usage(std::string_view message) {
+  fprintf(stderr, "ulexec: %.*s\nTry 'ulexec --help' for more information.\n", static_cast<int>(message.size()),
+          message.data());
+  return kUsageError;
+}
+
+// The ulexec command's options (loader/main.cc) and the explain ones. Returns 0 or an exit status.
+int Parse(int argc, char** argv, Args* args) {
+  const char* argv0 = nullptr;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg == "--explain" || arg == "--explain=text") continue;
+    if (arg == "--explain=json") args->json = true;
+    else if (arg == "--syntax=att") args->syntax = Syntax::kAtt;
+    else if (arg == "--syntax=intel") args->syntax = Syntax::kIntel;
+    else if (arg == "--no-path-search") args->request.path_search = false;
+    else if (arg == "-a" && i + 1 < argc) argv0 = argv[++i];
+    else if (arg == "--fd" && i + 1 < argc) {
+      char* end;
+      args->request.fd = static_cast<int>(strtol(argv[++i], &end, 10));
+      if (*end || args->request.fd < 0) return Usage("option --fd needs a descriptor number");
+      args->request.source = Request::Source::kFd;
+      args->request.program = std::string("--fd ") + argv[i];
+      ++i;
+      break;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return Usage("unknown option " + std::string(arg));
+    } else {
+      break;
+    }
+  }
+  if (args->request.source != Request::Source::kFd) {
+    if (i == argc) return Usage("no PROGRAM given");
+    args->request.program = argv[i];
+    if (args->request.program == "-") args->request.source = Request::Source::kStdin;
+  }
+  for (int k = i; k < argc; ++k) args->request.argv.push_back(argv[k]);
+  if (argv0 && !args->request.argv.empty()) args->request.argv[0] = argv0;
+  return 0;
+}
+
+// The registers as the hand-off leaves them (spec B1-B5): the kernel's ELF_PLAT_INIT.
+void Registers(EntryView* e) {
+  e->registers = {{"rip", e->rip}, {"rsp", e->rsp}, {"rflags", 0x202}, {"cs", 0x33}, {"ss", 0x2b}};
+  for (const char* r : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
+                        "r14", "r15", "fs_base", "gs_base"}) {
+    e->registers.push_back({r, 0});
+  }
+  e->registers.push_back({"fcw", 0x37f});
+  e->registers.push_back({"mxcsr", 0x1f80});
+}
+
+// The first instructions of each image at its entry, and the signal trampoline.
+void Code(const DryRun& run, Syntax syntax, EntryView* e) {
+  constexpr size_t kInstructions = 8;
+  std::optional<ElfCode> program;
+  for (size_t k = run.plan.images.size(); k-- > 0;) {  // the interpreter runs first
+    const ImageView& im = run.plan.images[k];
+    const std::optional<ElfCode> file = ElfCode::Load(run.image_files[k]);
+    if (!file) continue;
+    const uint64_t bias = im.load_bias;
+    auto name = [&](uint64_t at) { return file->SymbolFor(at - bias); };
+    e->code.push_back({im.role + " entry", Decode(file->BytesAt(im.entry - bias), im.entry, kInstructions, syntax, name)});
+    if (k == 0) program = file;
+  }
+  if (program && program->SymbolAddress("__restore_rt")) {
+    const uint64_t link = *program->SymbolAddress("__restore_rt"), bias = run.plan.images[0].load_bias;
+    auto name = [&](uint64_t at) { return program->SymbolFor(at - bias); };
+    e->code.push_back({"signal trampoline (crt's __restore_rt in the program)",
+                       Decode(program->BytesAt(link), link + bias, 2, syntax, name)});
+    return;
+  }
+  const auto* bytes = reinterpret_cast<const std::byte*>(__restore_rt);
+  const auto at = reinterpret_cast<uint64_t>(__restore_rt);
+  e->code.push_back({"signal trampoline (crt's __restore_rt, as linked here)",
+                     Decode({bytes, 16}, at, 2, syntax, [&](uint64_t a) { return a == at ? "__restore_rt" : ""; })});
+}
+
+void Complete(DryRun* run, Syntax syntax) {
+  Explanation& ex = run->plan;
+  DecodeStack(run->stack_bytes, run->stack_low, &ex.stack);
+  for (const AuxEntry& a : ex.stack.auxv) {
+    if (a.name == "AT_SYSINFO_EHDR") ex.vdso = a.value;
+  }
+  ex.unmapped = {"everything else of the process: the ulexec command's image, its memory and this process's "
+                 "libraries, in a few munmap calls after the point of no return (spec D5)"};
+  Registers(&ex.entry);
+  Code(*run, syntax, &ex.entry);
+  ex.effects.exe = ex.file.elf_path;
+  char real[4096];
+  if (realpath(ex.file.elf_path.c_str(), real)) ex.effects.exe = real;
+  ex.effects.comm = CommFor(ex.file.path.empty() ? ex.file.given : ex.file.path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+  // First, before this program opens anything: the descriptors and signals it inherited.
+  const SideEffects effects = ReadSideEffects();
+  Args args;
+  args.request.envp = envp;
+  if (const int status = Parse(argc, argv, &args)) return status;
+  DryRun run = PlanOnly(args.request);
+  run.plan.effects = effects;
+  if (run.plan.planned) Complete(&run, args.syntax);
+  const char* no_color = getenv("NO_COLOR");
+  const bool colour = isatty(1) && !(no_color && *no_color);
+  const std::string out = args.json ? RenderJson(run.plan) : RenderText(run.plan, colour);
+  if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0) {
+    fprintf(stderr, "ulexec: write error on standard output\n");
+    return kUsageError;
+  }
+  const int err = run.plan.file.error;
+  return err == 0 ? 0 : err == ENOENT ? 127 : 126;
+}
