@@ -34,6 +34,9 @@ constexpr std::string_view kUsage =
     "  --no-path-search   take a PROGRAM without a slash as a file in the\n"
     "                     current directory\n"
     "  -                  as PROGRAM: read the program from standard input\n"
+    "  --explain[=json]   show what running PROGRAM would do, step by step, with\n"
+    "                     the real addresses, and run nothing (JSON: for scripts)\n"
+    "  --syntax=att|intel the syntax of --explain's disassembly (default intel)\n"
     "  --help             show this help and exit\n"
     "  --version          show the version and exit\n"
     "\n"
@@ -124,11 +127,31 @@ bool SearchPath(std::string_view name, const char* path_env, char* out, size_t c
   }
 }
 
+// --explain: hands the whole command line over to ulexec-explain, a hosted program (Zydis, fmt,
+// JSON) installed in libexec; looked for next to this file as installed, then as built.
+int Explain(char** argv, char** envp) {
+  static char self[4096], path[4096 + 64];
+  auto n = crt::sys::Readlinkat(AT_FDCWD, "/proc/self/exe", self, sizeof self - 1);
+  if (!n) return Report("/proc/self/exe", n.error(), ulexec_error{}, kOwnFailure);
+  std::string_view dir(self, n.value());
+  dir = crt::Slice(dir, 0, dir.rfind('/'));
+  long err = -ENOENT;
+  for (std::string_view candidate : {ULEXEC_EXPLAIN_PATHS}) {
+    crt::FormatTo(path, sizeof path, dir, '/', candidate);
+    err = crt::Syscall(SYS_execve, path, argv, envp);
+    if (err != -ENOENT) break;
+  }
+  ulexec_error error{};
+  crt::FormatTo(error.text, sizeof error.text, "cannot run ", path);
+  return Report("--explain", static_cast<int>(-err), error, kOwnFailure);
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
   bool path_search = true;
+  bool explain = false, syntax = false;
   int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
@@ -142,6 +165,14 @@ int main(int argc, char** argv, char** envp) {
     if (arg == "-a") {
       if (++i == argc) return Usage("option -a needs a NAME");
       argv0 = argv[i];
+      continue;
+    }
+    if (arg.starts_with("--explain")) {
+      explain = true;
+      continue;
+    }
+    if (arg.starts_with("--syntax=")) {
+      syntax = true;
       continue;
     }
     if (arg == "--no-path-search") {
@@ -160,6 +191,8 @@ int main(int argc, char** argv, char** envp) {
     if (arg.size() > 1 && arg[0] == '-') return Usage("unknown option ", arg);
     break;
   }
+  if (explain) return Explain(argv, envp);
+  if (syntax) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
