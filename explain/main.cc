@@ -32,43 +32,22 @@ int Usage(std::string_view message) {
   return kUsageError;
 }
 
-// The ulexec command's options (loader/main.cc) and the explain ones. Returns 0 or an exit status.
+// The command line the ulexec command hands over (loader/main.cc, Explain): MODE SYNTAX
+// path-search|no-path-search SOURCE [ARG...]. Returns 0 or an exit status.
 int Parse(int argc, char** argv, Args* args) {
-  const char* argv0 = nullptr;
-  int i = 1;
-  for (; i < argc; ++i) {
-    const std::string_view arg(argv[i]);
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg == "--explain" || arg == "--explain=text") continue;
-    if (arg == "--explain=json") args->json = true;
-    else if (arg == "--syntax=att") args->syntax = Syntax::kAtt;
-    else if (arg == "--syntax=intel") args->syntax = Syntax::kIntel;
-    else if (arg == "--no-path-search") args->request.path_search = false;
-    else if (arg == "-a" && i + 1 < argc) argv0 = argv[++i];
-    else if (arg == "--fd" && i + 1 < argc) {
-      char* end;
-      args->request.fd = static_cast<int>(strtol(argv[++i], &end, 10));
-      if (*end || args->request.fd < 0) return Usage("option --fd needs a descriptor number");
-      args->request.source = Request::Source::kFd;
-      args->request.program = std::string("--fd ") + argv[i];
-      ++i;
-      break;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      return Usage("unknown option " + std::string(arg));
-    } else {
-      break;
-    }
+  if (argc < 5) return Usage("ulexec-explain is started by ulexec --explain (see ulexec(1))");
+  const std::string_view source = argv[4];
+  args->json = std::string_view(argv[1]) == "json";
+  args->syntax = std::string_view(argv[2]) == "att" ? Syntax::kAtt : Syntax::kIntel;
+  args->request.path_search = std::string_view(argv[3]) == "path-search";
+  args->request.program = source;
+  if (source == "-") args->request.source = Request::Source::kStdin;
+  if (source.starts_with("--fd=")) {
+    args->request.source = Request::Source::kFd;
+    args->request.fd = atoi(argv[4] + 5);
+    args->request.program = "--fd " + std::string(source.substr(5));
   }
-  if (args->request.source != Request::Source::kFd) {
-    if (i == argc) return Usage("no PROGRAM given");
-    args->request.program = argv[i];
-    if (args->request.program == "-") args->request.source = Request::Source::kStdin;
-  }
-  for (int k = i; k < argc; ++k) args->request.argv.push_back(argv[k]);
-  if (argv0 && !args->request.argv.empty()) args->request.argv[0] = argv0;
+  for (int k = 5; k < argc; ++k) args->request.argv.push_back(argv[k]);
   return 0;
 }
 

@@ -127,18 +127,38 @@ bool SearchPath(std::string_view name, const char* path_env, char* out, size_t c
   }
 }
 
-// --explain: hands the whole command line over to ulexec-explain, a hosted program (Zydis, fmt,
-// JSON) installed in libexec; looked for next to this file as installed, then as built.
-int Explain(char** argv, char** envp) {
+// How --explain shows the plan; `mode` is null without --explain.
+struct ExplainRequest {
+  const char* mode = nullptr;  // "text" or "json"
+  const char* syntax = nullptr;  // "intel" or "att": the disassembly's
+};
+
+// --explain: hands over to ulexec-explain, a hosted program (Zydis, fmt, JSON) installed in
+// libexec, found next to this file as installed, then as built. It gets what this parser made of
+// the command line: ulexec-explain MODE SYNTAX path-search|no-path-search SOURCE [ARG...], where
+// SOURCE is PROGRAM as given, "-" or "--fd=N", and ARG... the program's whole argv.
+int Explain(const ExplainRequest& request, bool path_search, const char* source, char** new_argv, char** envp) {
   static char self[4096], path[4096 + 64];
   auto n = crt::sys::Readlinkat(AT_FDCWD, "/proc/self/exe", self, sizeof self - 1);
   if (!n) return Report("/proc/self/exe", n.error(), ulexec_error{}, kOwnFailure);
+  size_t new_argc = 0;
+  while (new_argv[new_argc]) ++new_argc;
+  auto m = crt::sys::Mmap(nullptr, (new_argc + 6) * sizeof(char*), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (!m) return Report("--explain", m.error(), ulexec_error{}, kOwnFailure);
+  const char** args = static_cast<const char**>(m.value());
+  args[0] = "ulexec-explain";
+  args[1] = request.mode;
+  args[2] = request.syntax ? request.syntax : "intel";
+  args[3] = path_search ? "path-search" : "no-path-search";
+  args[4] = source;
+  for (size_t k = 0; k <= new_argc; ++k) args[5 + k] = new_argv[k];
   std::string_view dir(self, n.value());
   dir = crt::Slice(dir, 0, dir.rfind('/'));
   long err = -ENOENT;
   for (std::string_view candidate : {ULEXEC_EXPLAIN_PATHS}) {
     crt::FormatTo(path, sizeof path, dir, '/', candidate);
-    err = crt::Syscall(SYS_execve, path, argv, envp);
+    err = crt::Syscall(SYS_execve, path, args, envp);
     if (err != -ENOENT) break;
   }
   ulexec_error error{};
@@ -151,7 +171,7 @@ int Explain(char** argv, char** envp) {
 int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
   bool path_search = true;
-  bool explain = false, syntax = false;
+  ExplainRequest explain;
   int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
@@ -167,12 +187,12 @@ int main(int argc, char** argv, char** envp) {
       argv0 = argv[i];
       continue;
     }
-    if (arg.starts_with("--explain")) {
-      explain = true;
+    if (arg == "--explain" || arg == "--explain=text" || arg == "--explain=json") {
+      explain.mode = arg == "--explain=json" ? "json" : "text";
       continue;
     }
-    if (arg.starts_with("--syntax=")) {
-      syntax = true;
+    if (arg == "--syntax=att" || arg == "--syntax=intel") {
+      explain.syntax = arg == "--syntax=att" ? "att" : "intel";
       continue;
     }
     if (arg == "--no-path-search") {
@@ -191,8 +211,7 @@ int main(int argc, char** argv, char** envp) {
     if (arg.size() > 1 && arg[0] == '-') return Usage("unknown option ", arg);
     break;
   }
-  if (explain) return Explain(argv, envp);
-  if (syntax) return Usage("option --syntax needs --explain");
+  if (explain.syntax && !explain.mode) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
@@ -205,12 +224,17 @@ int main(int argc, char** argv, char** envp) {
     char name[24];
     crt::FormatTo(name, sizeof name, "--fd ", exec_fd);
     if (argv0 && new_argv[0]) new_argv[0] = const_cast<char*>(argv0);
+    if (explain.mode) {
+      crt::FormatTo(name, sizeof name, "--fd=", exec_fd);
+      return Explain(explain, path_search, name, new_argv, envp);
+    }
     const int result = ulexec::ExecFd(exec_fd, new_argv, envp, options, &error);
     return Report(name, -result, error);
   }
   if (i == argc) return Usage("no PROGRAM given");
   const char* program = argv[i];
   if (argv0) new_argv[0] = const_cast<char*>(argv0);
+  if (explain.mode) return Explain(explain, path_search, program, new_argv, envp);
   int result;
   static char found[4096];
   if (path_search && std::string_view(program).find('/') == std::string_view::npos &&

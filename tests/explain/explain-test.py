@@ -196,6 +196,23 @@ class Failures(unittest.TestCase):
         self.assertEqual(run([ULEXEC, '--explain', '--bogus', HELLO]).returncode, 125)
 
 
+class Sources(unittest.TestCase):
+    """--fd, - and -a explain the same program the same way as its path does."""
+
+    def test_descriptor_stdin_and_argv0(self):
+        by_path = explain(['-a', 'renamed', HELLO, 'x'])
+        self.assertEqual(by_path['stack']['argv'], ['renamed', 'x'])
+        with open(HELLO, 'rb') as f:
+            by_fd = explain(['--fd', '0', 'renamed', 'x'], stdin=f)
+        with open(HELLO, 'rb') as f:
+            by_stdin = explain(['-a', 'renamed', '-', 'x'], stdin=f)
+        for doc in (by_fd, by_stdin):
+            self.assertEqual(doc['memory']['images'][0]['segments'], by_path['memory']['images'][0]['segments'])
+            self.assertEqual(doc['stack']['argv'], ['renamed', 'x'])
+            self.assertEqual(doc['entry']['code'][0], by_path['entry']['code'][0])
+        self.assertEqual(by_fd['file']['resolution'], 'descriptor')
+
+
 class Output(unittest.TestCase):
 
     def tty_output(self, env):
