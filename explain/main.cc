@@ -3,7 +3,6 @@
 #include "code-view.h"
 #include "plan-adapter.h"
 #include "render.h"
-#include "side-effects.h"
 #include "stack-view.h"
 
 #include <cerrno>
@@ -98,22 +97,15 @@ void Complete(DryRun* run, Syntax syntax) {
                  "libraries, in a few munmap calls after the point of no return (spec D5)"};
   Registers(&ex.entry);
   Code(*run, syntax, &ex.entry);
-  ex.effects.exe = ex.file.elf_path;
-  char real[4096];
-  if (realpath(ex.file.elf_path.c_str(), real)) ex.effects.exe = real;
-  ex.effects.comm = CommFor(ex.file.path.empty() ? ex.file.given : ex.file.path);
 }
 
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
-  // First, before this program opens anything: the descriptors and signals it inherited.
-  const SideEffects effects = ReadSideEffects();
   Args args;
   args.request.envp = envp;
   if (const int status = Parse(argc, argv, &args)) return status;
   DryRun run = PlanOnly(args.request);
-  run.plan.effects = effects;
   if (run.plan.planned) Complete(&run, args.syntax);
   const char* no_color = getenv("NO_COLOR");
   const bool colour = isatty(1) && !(no_color && *no_color);

@@ -1,10 +1,11 @@
-// The adapter between the loader and the explain view: it runs the loader's own file stages
-// (program-file, script, image-plan, layout) and a real exec cancelled by Options::before_entry,
-// and copies what they computed into explain's view. No other explain file includes the loader.
+// The adapter between the loader and the explain view: the loader's dry run (PlanOnly: Resolve,
+// Observe, Plan) copied into explain's view, the stack built from the plan by the loader's own
+// BuildStack, and the file checks run one by one with the loader's functions so that the
+// view can say which ran. No other explain file includes the loader.
 #include "plan-adapter.h"
 
+#include "exec.h"
 #include "image-plan.h"
-#include "layout.h"
 #include "program-file.h"
 #include "script.h"
 
@@ -13,6 +14,10 @@
 #include <ulexec/ulexec.h>
 
 #include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstring>
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <memory>
 #include <sys/mman.h>
@@ -56,13 +61,20 @@ struct Failure {
 class ChainWalk {
  public:
   explicit ChainWalk(FileView* file) : file_(file) {}
+  ~ChainWalk() {
+    if (fd_ >= 0) close(fd_);
+  }
 
-  // Returns false at the first failing check, with the failure in *failure.
-  bool Run(int fd, std::string path, Failure* failure) {
+  // From `path`, or from a copy of `source_fd` when it is not -1. Returns false at the first
+  // failing check, with the failure in *failure.
+  bool Run(int source_fd, std::string path, Failure* failure) {
     subject_ = path;
+    fd_ = source_fd >= 0 ? dup(source_fd) : -1;
+    if (fd_ < 0 && !Step("open: the file exists and may be executed (spec D1)",
+                         ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd_, error_), failure)) return false;
     for (int depth = 0;; ++depth) {
-      if (!Step("open and read the head: a regular file with execute permission (spec D1)",
-                ulexec::ReadHead(fd, program_.get(), error_), failure)) return false;
+      if (!Step("read the head: a regular file with execute permission (spec D1)",
+                ulexec::ReadHead(fd_, program_.get(), error_), failure)) return false;
       if (!ulexec::IsScript(*program_)) break;
       ulexec::Shebang line;
       const std::span<const std::byte> head(program_->head, program_->head_len);
@@ -74,12 +86,11 @@ class ChainWalk {
       if (depth == ulexec::kMaxScriptDepth) return Fail("#! nesting depth (spec F8)", ELOOP, "too deep", failure);
       path = line.interpreter;
       subject_ = path;
-      close(fd);
-      if (!Step("open the #! interpreter (spec F5)", ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd, error_),
+      close(fd_);
+      fd_ = -1;
+      if (!Step("open the #! interpreter (spec F5)", ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd_, error_),
                 failure)) return false;
     }
-    file_->elf_path = path;
-    file_->size = program_->size;
     if (!Step("ELF header and program headers (spec D3, D4)",
               ulexec::LoadHeaders(program_.get(), Role::kProgram, error_), failure)) return false;
     if (program_->elf.interp) {
@@ -87,7 +98,6 @@ class ChainWalk {
       if (!Step("PT_INTERP path (spec D4)", ulexec::ReadInterpPath(*program_, interp_path, error_), failure)) {
         return false;
       }
-      interp_path_ = interp_path;
       subject_ = interp_path;
       int ifd;
       if (!Step("open the interpreter (spec D4)", ulexec::OpenForExec(AT_FDCWD, interp_path, &ifd, error_),
@@ -104,10 +114,6 @@ class ChainWalk {
                 failure);
   }
 
-  const ProgramFile& program() const { return *program_; }
-  const ProgramFile* interp() const { return interp_path_.empty() ? nullptr : interp_.get(); }
-  const std::string& interp_path() const { return interp_path_; }
-
  private:
   bool Step(const char* name, bool ok, Failure* failure) {
     file_->checks.push_back({name, subject_, ok});
@@ -121,54 +127,36 @@ class ChainWalk {
   }
 
   FileView* file_;
+  int fd_ = -1;
   ulexec::Error error_;
   std::unique_ptr<ProgramFile> program_ = std::make_unique<ProgramFile>();
   std::unique_ptr<ProgramFile> interp_ = std::make_unique<ProgramFile>();
-  std::string interp_path_;
   std::string subject_;  // the file being checked
 };
-
-// What Options::before_entry saw, copied out before the loader undoes everything.
-struct Seen {
-  bool called = false;
-  ulexec::EntryView view{};
-  std::string path, execfn, interpreter;
-  std::vector<std::byte> stack;
-};
-
-bool Capture(const ulexec::EntryView& view, void* context) {
-  auto* seen = static_cast<Seen*>(context);
-  seen->called = true;
-  seen->view = view;
-  seen->path = view.path;
-  seen->execfn = view.execfn;
-  if (view.interpreter) seen->interpreter = view.interpreter;
-  const auto* bytes = static_cast<const std::byte*>(view.stack);
-  seen->stack.assign(bytes, bytes + view.stack_size);
-  return false;  // cancel: the loader unmaps and restores everything
-}
 
 std::string ProtText(int prot) {
   return {prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-', prot & PROT_EXEC ? 'x' : '-'};
 }
 
-// The placement rule the loader applied (spec C3-C6), in words.
-std::string BiasRule(const ulexec::ElfFile& elf, bool interpreter, bool has_interp, uint64_t bias) {
-  if (!elf.is_dyn()) return "ET_EXEC: at its link addresses (spec C3)";
-  std::string huge;
-  if (elf.span_end - elf.span_start >= ulexec::kHugePageSize && bias % ulexec::kHugePageSize == 0) {
-    huge = ", 2 MiB aligned as thp_get_unmapped_area does";
-  }
-  if (interpreter) return "interpreter: top-down from mmap_base (spec C6)" + huge;
-  if (has_interp) return "PIE: ELF_ET_DYN_BASE + a random offset, aligned to p_align (spec C4)";
-  return "static-pie: top-down from mmap_base, aligned to p_align (spec C5)" + huge;
+// The placement rule the plan applied, with its docs/execve.md item.
+std::string BiasRule(const ulexec::PlannedImage& image, bool interpreter) {
+  const char* item = image.place.rule == ulexec::BiasRule::kFixed     ? "C3"
+                     : image.place.rule == ulexec::BiasRule::kPieBase ? "C4"
+                     : interpreter                                   ? "C6"
+                                                                     : "C5";
+  const char* who = image.place.rule == ulexec::BiasRule::kFixed || image.place.rule == ulexec::BiasRule::kPieBase
+                        ? ""
+                        : interpreter ? "interpreter: " : "static-pie: ";
+  return fmt::format("{}{} (spec {})", who, ulexec::BiasRuleName(image.place.rule), item);
 }
 
-ImageView DescribeImage(const char* role, const std::string& path, const ulexec::ElfFile& elf, uint64_t bias,
-                        bool has_interp, bool randomize) {
-  ImageView image{role, path, elf.is_dyn() ? "ET_DYN" : "ET_EXEC", bias, "", elf.is_dyn() && randomize,
-                  elf.ehdr.e_entry + bias, {}};
-  image.bias_rule = BiasRule(elf, std::string_view(role) == "interpreter", has_interp, bias);
+ImageView DescribeImage(const char* role, const char* path, const ulexec::PlannedImage& planned, bool randomize) {
+  const ulexec::ElfFile& elf = planned.file->elf;
+  const uint64_t bias = planned.place.bias;
+  // Top-down placement is random too: mmap_base is (spec C10).
+  const bool random = planned.place.random || (randomize && planned.place.rule != ulexec::BiasRule::kFixed);
+  ImageView image{role, path, elf.is_dyn() ? "ET_DYN" : "ET_EXEC", bias,
+                  BiasRule(planned, std::string_view(role) == "interpreter"), random, elf.ehdr.e_entry + bias, {}};
   for (unsigned i = 0; i < elf.phdrs.size(); ++i) {
     const Elf64_Phdr& ph = elf.phdrs[i];
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
@@ -181,78 +169,69 @@ ImageView DescribeImage(const char* role, const std::string& path, const ulexec:
   return image;
 }
 
-bool RandomizeBrk() {
-  FILE* f = fopen("/proc/sys/kernel/randomize_va_space", "r");
-  int v = 2;
-  if (f) {
-    if (fscanf(f, "%d", &v) != 1) v = 2;
-    fclose(f);
+// The side effects the plan's hand-off steps have (spec E1, E4, E6, E7). Of the descriptors, only
+// the caller's: not `own_fd` (explain's copy of standard input), nor those the dry run opened for
+// itself and closed again. Call it right after PlanOnly, before a descriptor number is reused.
+SideEffects Effects(const ulexec::DryRun& dry, int own_fd) {
+  SideEffects effects;
+  for (const int fd : dry.plan.close_fds) {
+    if (fd != own_fd && fcntl(fd, F_GETFD) >= 0) effects.close_on_exec.push_back(fd);
   }
-  return v == 2;
+  // The dispositions the dry run observed: a handler goes back to SIG_DFL, SIG_IGN stays.
+  for (int sig = 1; sig <= ulexec::kMaxSignal; ++sig) {
+    const uint64_t handler = dry.state.signals[sig].handler;
+    if (handler == reinterpret_cast<uint64_t>(SIG_DFL)) continue;
+    const char* abbrev = sigabbrev_np(sig);
+    const std::string name = abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
+    (handler == reinterpret_cast<uint64_t>(SIG_IGN) ? effects.signals_ignored : effects.signals_reset).push_back(name);
+  }
+  effects.comm = dry.plan.comm;
+  effects.exe = dry.target.elf_path;
+  char real[PATH_MAX];
+  if (realpath(dry.target.elf_path, real)) effects.exe = real;
+  for (const ulexec::HandoffStep step : dry.plan.step_list()) {
+    effects.handoff_steps.push_back(ulexec::HandoffStepName(step));
+  }
+  return effects;
 }
 
-void FillPlan(const ChainWalk& walk, const Seen& seen, int fd_for_files, DryRun* run) {
+void FillPlan(const ulexec::DryRun& dry, SideEffects effects, DryRun* run) {
+  const ulexec::ExecPlan& p = dry.plan;
   Explanation& plan = run->plan;
   plan.planned = true;
-  plan.stack_top = seen.view.stack_top;
-  // With ADDR_NO_RANDOMIZE the kernel puts [stack] right at TASK_SIZE (spec C12).
-  const bool randomize = seen.view.stack_top != ulexec::arch::kStackTop;
-  const bool has_interp = walk.interp() != nullptr;
-  const std::string main_file = fd_for_files >= 0 ? "/proc/self/fd/" + std::to_string(fd_for_files) : seen.path;
-  plan.images.push_back(DescribeImage("program", seen.path, walk.program().elf, seen.view.load_bias, has_interp,
-                                      randomize));
-  run->image_files.push_back(main_file);
-  if (has_interp) {
-    plan.images.push_back(DescribeImage("interpreter", seen.interpreter, walk.interp()->elf, seen.view.interp_base,
-                                        false, randomize));
-    run->image_files.push_back(seen.interpreter);
+  const std::string main_file = dry.target.elf_path;
+  plan.images.push_back(DescribeImage("program", dry.target.elf_path, p.images[0], dry.state.space.randomize));
+  // A program read from a descriptor is read again through /proc (its path may name nothing).
+  const bool from_fd = std::string_view(dry.target.elf_path).starts_with("/dev/fd/");
+  run->image_files.push_back(from_fd ? "/proc/self/fd/" + main_file.substr(8) : main_file);
+  if (p.image_count == 2) {
+    plan.images.push_back(DescribeImage("interpreter", dry.target.interp_path, p.images[1], dry.state.space.randomize));
+    run->image_files.push_back(dry.target.interp_path);
   }
-  const ulexec::ElfFile& main = walk.program().elf;
-  ulexec::AddressSpace space{randomize, randomize && RandomizeBrk(), 0, seen.view.stack_top};
-  plan.brk = ulexec::StartBrk(main, ulexec::DescribeImage(main).brk + seen.view.load_bias, has_interp, space, 0);
-  plan.brk_random = space.randomize_brk;
-  plan.stack.top = seen.view.stack_top;
-  plan.stack.sp = seen.view.sp;
-  plan.stack.randomized = randomize;
-  run->stack_low = seen.view.stack_top - seen.stack.size();
-  run->stack_bytes = seen.stack;
-  plan.entry.rip = seen.view.entry;
-  plan.entry.rsp = seen.view.sp;
+  plan.brk = p.brk;
+  plan.brk_random = p.brk_random;
+  plan.stack_top = p.stack.request.stack_top;
+  plan.stack.top = p.stack.request.stack_top;
+  plan.stack.sp = p.stack.layout.sp;
+  plan.stack.randomized = dry.state.space.randomize;
+  plan.entry.rip = p.entry;
+  plan.entry.rsp = p.stack.layout.sp;
+  plan.effects = std::move(effects);
+  // The bytes the hand-off will copy to the top of [stack], built as the exec builds them.
+  run->stack_bytes.resize(p.stack.copy_bytes());
+  ulexec::StackLayout layout;
+  ulexec::BuildStack(p.stack.request, run->stack_bytes, &layout);
+  run->stack_low = p.stack.request.stack_top - run->stack_bytes.size();
 }
 
-// Runs the loader up to its point of no return and cancels; returns its errno (0: it would run).
-int DryExec(const Request& request, const std::string& path, const std::vector<std::byte>& image,
-            Seen* seen, Failure* failure) {
-  std::vector<const char*> argv;
-  for (const std::string& a : request.argv) argv.push_back(a.c_str());
-  argv.push_back(nullptr);
-  ulexec::Options options;
-  options.before_entry = Capture;
-  options.before_entry_context = seen;
-  ulexec_error error{};
-  const char* const* envp = request.envp;
-  int rc;
-  if (request.source == Request::Source::kStdin) {
-    rc = ulexec::ExecMemory(image.data(), image.size(), argv.data(), envp, options, &error);
-  } else if (request.source == Request::Source::kFd) {
-    rc = ulexec::ExecFd(request.fd, argv.data(), envp, options, &error);
-  } else {
-    rc = ulexec::ExecPath(path.c_str(), argv.data(), envp, options, &error);
-  }
-  if (rc == -ECANCELED && seen->called) return 0;
-  *failure = {-rc, error.text};
-  return -rc;
-}
-
-// Reads all of standard input into a memfd (as the loader's ExecMemory does) and `image`.
-int ReadStdin(std::vector<std::byte>* image) {
+// Copies standard input into a memfd, as ExecMemory does with its bytes.
+int ReadStdin() {
+  const int fd = memfd_create("ulexec-explain-stdin", MFD_CLOEXEC);
   char buf[65536];
   ssize_t n;
-  while ((n = read(0, buf, sizeof buf)) > 0) {
-    image->insert(image->end(), reinterpret_cast<std::byte*>(buf), reinterpret_cast<std::byte*>(buf) + n);
+  while (fd >= 0 && (n = read(0, buf, sizeof buf)) > 0) {
+    if (write(fd, buf, n) != n) return -1;
   }
-  const int fd = memfd_create("ulexec-explain-stdin", MFD_CLOEXEC);
-  if (fd >= 0 && write(fd, image->data(), image->size()) != static_cast<ssize_t>(image->size())) return -1;
   return fd;
 }
 
@@ -272,16 +251,15 @@ DryRun PlanOnly(const Request& request) {
   FileView& file = plan.file;
   file.given = request.program;
   std::string path = request.program;
-  Failure failure;
-  int fd = -1, file_fd = -1;
-  std::vector<std::byte> image;
+  int fd = -1;
   if (request.source == Request::Source::kFd) {
     file.resolution = "descriptor";
-    fd = file_fd = request.fd;
+    fd = request.fd;
     path = "/dev/fd/" + std::to_string(fd);
   } else if (request.source == Request::Source::kStdin) {
     file.resolution = "standard input, copied into a memfd";
-    fd = file_fd = ReadStdin(&image);
+    fd = ReadStdin();  // what ExecMemory does; the plan takes it as a descriptor
+    path = "/dev/fd/" + std::to_string(fd);
   } else if (request.path_search && path.find('/') == std::string::npos) {
     file.resolution = "PATH search";
     int err;
@@ -293,29 +271,29 @@ DryRun PlanOnly(const Request& request) {
     file.resolution = "as given";
   }
   file.path = path;
-  ulexec::Error error;
-  if (fd < 0 && !ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd, error)) {
-    file.checks.push_back({"open: the file exists and may be executed (spec D1)", path, false});
-    return Refuse(&file, {error.code, error.text}), run;
+  std::vector<const char*> argv, envp;
+  for (const std::string& a : request.argv) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  static ulexec::DryRun dry;  // large (the plan holds the auxv and the signal table): static
+  ulexec_error error{};
+  const int rc = ulexec::PlanOnly(fd < 0 ? path.c_str() : nullptr, fd, argv.data(), request.envp, {}, &dry, &error);
+  SideEffects effects;
+  if (rc == 0) effects = Effects(dry, request.source == Request::Source::kStdin ? fd : -1);
+  // Which checks ran, one by one, with the loader's functions; the plan's verdict wins.
+  Failure failure;
+  const bool checked = ChainWalk(&file).Run(fd, path, &failure);
+  if (rc != 0) {
+    if (checked) file.checks.push_back({"argument space and placement (spec D2, C3-C12)", path, false});
+    return Refuse(&file, {-rc, error.text}), run;
   }
-  ChainWalk walk(&file);
-  // The walk closes what it opens; a descriptor of the caller's (or the memfd, read again for
-  // disassembly) is walked as a copy.
-  const bool checked = walk.Run(file_fd >= 0 ? dup(file_fd) : fd, path, &failure);
-  Seen seen;
-  // The loader's own verdict (errno and text) wins over the walk's.
-  if (DryExec(request, path, image, &seen, &failure) != 0) {
-    if (checked) file.checks.push_back({"argument space, placement and mapping (spec D2, C3-C12)", path, false});
-    return Refuse(&file, failure), run;
-  }
-  file.elf_path = seen.path;
-  const Elf64_Ehdr& eh = walk.program().elf.ehdr;
+  const Elf64_Ehdr& eh = dry.target.program->elf.ehdr;
+  file.elf_path = dry.target.elf_path;
+  file.size = dry.target.program->size;
   file.elf_class = eh.e_ident[EI_CLASS] == ELFCLASS64 ? "ELF64" : "ELF32";
   file.machine = eh.e_machine == EM_X86_64 ? "x86-64" : std::to_string(eh.e_machine);
-  file.type = eh.e_type == ET_DYN ? (walk.interp() ? "ET_DYN (PIE)" : "ET_DYN (static-pie)") : "ET_EXEC";
+  file.type = eh.e_type == ET_EXEC ? "ET_EXEC" : dry.target.interpreter ? "ET_DYN (PIE)" : "ET_DYN (static-pie)";
   file.header_entry = eh.e_entry;
-  const bool main_is_fd = file.scripts.empty() && file_fd >= 0;
-  FillPlan(walk, seen, main_is_fd ? file_fd : -1, &run);
+  FillPlan(dry, std::move(effects), &run);
   return run;
 }
 

@@ -1,5 +1,5 @@
-// The one door from the explain program into the loader: a dry run of the real exec (the
-// loader's checks, placement and stack, cancelled before the point of no return) as a view.
+// The one door from the explain program into the loader: the loader's dry run (PlanOnly, which
+// stops after Plan and changes nothing) as explain's view.
 #pragma once
 
 #include "view.h"

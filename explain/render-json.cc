@@ -96,7 +96,8 @@ std::string RenderJson(const Explanation& ex) {
     out["entry"] = Entry(ex.entry);
     const SideEffects& s = ex.effects;
     out["side_effects"] = {{"close_on_exec", s.close_on_exec}, {"signals_reset", s.signals_reset},
-                           {"signals_still_ignored", s.signals_ignored}, {"comm", s.comm}, {"exe", s.exe}};
+                           {"signals_still_ignored", s.signals_ignored}, {"comm", s.comm}, {"exe", s.exe},
+                           {"handoff_steps", s.handoff_steps}};
   }
   return out.dump(2) + "\n";
 }

@@ -53,7 +53,7 @@ void Memory(Out& o, const Explanation& ex) {
   o.Heading("2. Memory");
   for (const ImageView& im : ex.images) {
     o.Line("  {} {} ({})", im.role, im.path, im.type);
-    o.Line("    load bias {:#x} {}: {}", im.load_bias, im.bias_random ? o.Random() : "", im.bias_rule);
+    o.Line("    load bias {:#x}{}: {}", im.load_bias, im.bias_random ? " " + o.Random() : "", im.bias_rule);
     for (const SegmentView& s : im.segments) {
       o.Line("    PT_LOAD #{} {}  file {:#x}+{:#x} -> {:#x}+{:#x}", s.index, s.prot, s.file_offset, s.file_size,
              s.vaddr, s.mem_size);
@@ -63,7 +63,7 @@ void Memory(Out& o, const Explanation& ex) {
     }
   }
   o.Line("  vDSO           {:#x} (AT_SYSINFO_EHDR, spec C7)", ex.vdso);
-  o.Line("  brk            {:#x} {}(spec C11)", ex.brk, ex.brk_random ? "+ up to 1 GiB " + o.Random() + " " : "");
+  o.Line("  brk            {:#x} {}(spec C11)", ex.brk, ex.brk_random ? o.Random() + " " : "");
   o.Line("  [stack] top    {:#x}{}", ex.stack_top, ex.stack.randomized ? " " + o.Random() : "");
   for (const std::string& u : ex.unmapped) o.Line("  unmapped       {}", u);
 }
@@ -109,6 +109,7 @@ void Effects(Out& o, const SideEffects& s) {
   o.Line("  ignored signals stay ignored:     {}", Join(s.signals_ignored));
   o.Line("  process name (comm):              {} (spec E6)", s.comm);
   o.Line("  /proc/self/exe:                   {} (spec E7)", s.exe);
+  o.Line("  after the point of no return:     {}", fmt::join(s.handoff_steps, ", "));
 }
 
 }  // namespace

@@ -99,6 +99,7 @@ struct SideEffects {
   std::vector<int> close_on_exec;
   std::vector<std::string> signals_reset, signals_ignored;
   std::string comm, exe;
+  std::vector<std::string> handoff_steps;  // what runs after the point of no return, in order
 };
 
 struct Explanation {
