@@ -3,9 +3,11 @@
 #include "code-view.h"
 
 #include <Zydis/Zydis.h>
+#include <cxxabi.h>
 #include <elf.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -18,6 +20,15 @@ bool ReadAt(const std::vector<std::byte>& bytes, uint64_t offset, T* out) {
   if (offset > bytes.size() || sizeof(T) > bytes.size() - offset) return false;
   memcpy(out, bytes.data() + offset, sizeof(T));
   return true;
+}
+
+// "crt::Start(long*)" for "_ZN3crt5StartEPl"; other names as they are.
+std::string Demangled(const std::string& name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  std::string result = status == 0 && out ? out : name;
+  free(out);
+  return result;
 }
 
 }  // namespace
@@ -48,7 +59,7 @@ std::optional<ElfCode> ElfCode::Load(const std::string& path) {
         if (name_at >= code.bytes_.size()) continue;
         const char* name = reinterpret_cast<const char*>(code.bytes_.data() + name_at);
         const std::string s(name, strnlen(name, code.bytes_.size() - name_at));
-        if (!s.empty() && s[0] != '.' && s[0] != '$') code.symbols_.push_back({s, sym.st_value, sym.st_size});
+        if (!s.empty() && s[0] != '.' && s[0] != '$') code.symbols_.push_back({Demangled(s), sym.st_value, sym.st_size});
       }
     }
     if (!code.symbols_.empty()) break;

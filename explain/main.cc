@@ -83,7 +83,7 @@ void Code(const DryRun& run, Syntax syntax, EntryView* e) {
   }
   const auto* bytes = reinterpret_cast<const std::byte*>(__restore_rt);
   const auto at = reinterpret_cast<uint64_t>(__restore_rt);
-  e->code.push_back({"signal trampoline (crt's __restore_rt, as linked here)",
+  e->code.push_back({"signal trampoline: crt's __restore_rt (not linked into this program: as ulexec-explain has it)",
                      Decode({bytes, 16}, at, 2, syntax, [&](uint64_t a) { return a == at ? "__restore_rt" : ""; })});
 }
 

@@ -85,14 +85,21 @@ void Stack(Out& o, const StackView& st) {
 
 void Entry(Out& o, const EntryView& e) {
   o.Heading("4. Entry");
-  std::string regs;
-  for (const auto& [name, value] : e.registers) regs += fmt::format(" {}={:#x}", name, value);
-  o.Line("  registers:{} (spec B1-B5)", regs);
+  o.Line("  registers (spec B1-B5):");
+  std::string line;
+  for (size_t k = 0; k < e.registers.size(); ++k) {
+    line += fmt::format(" {:>7}={:<#16x}", e.registers[k].first, e.registers[k].second);
+    if (k % 4 == 3 || k + 1 == e.registers.size()) {
+      o.Line("   {}", line.substr(0, line.find_last_not_of(' ') + 1));
+      line.clear();
+    }
+  }
   for (const CodeView& c : e.code) {
     o.Line("  {}:", c.title);
     for (const Instruction& i : c.instructions) {
-      o.Line("    {:#x} {:<24} {:<20} {}", i.address, i.symbol.empty() ? "" : "<" + i.symbol + ">", i.bytes,
-             o.Paint(i.text, "36"));
+      const std::string text = i.symbol.empty() ? i.text : fmt::format("{:<40}", i.text);
+      o.Line("    {:#x}  {:<20} {}{}", i.address, i.bytes, o.Paint(text, "36"),
+             i.symbol.empty() ? "" : "  <" + i.symbol + ">");
     }
   }
 }

@@ -113,7 +113,7 @@ void DecodeStack(std::span<const std::byte> bytes, uint64_t low, StackView* view
       std::string hex;
       for (uint64_t i = 0; i < 16; ++i) hex += fmt::format("{:02x}", static_cast<unsigned>(r.Has(value + i, 1) ? std::to_integer<unsigned>(bytes[value + i - low]) : 0));
       e.meaning = fmt::format("16 random bytes at top-{:#x}", top - value);
-      items.push_back({value, 16, "AT_RANDOM bytes (spec A6), random", hex, true});
+      items.push_back({value, 16, "AT_RANDOM bytes (spec A6)", hex, true});
     }
     view->auxv.push_back(e);
     if (type == 0 || !r.Has(at + 2 * kWord, 2 * kWord)) break;
