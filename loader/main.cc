@@ -138,7 +138,7 @@ struct ExplainRequest {
 // the command line: ulexec-explain MODE SYNTAX path-search|no-path-search SOURCE [ARG...], where
 // SOURCE is PROGRAM as given, "-" or "--fd=N", and ARG... the program's whole argv.
 int Explain(const ExplainRequest& request, bool path_search, const char* source, char** new_argv, char** envp) {
-  static char self[4096], path[4096 + 64];
+  char self[4096], path[4096 + 64];  // on the stack: the fast path keeps its bss
   auto n = crt::sys::Readlinkat(AT_FDCWD, "/proc/self/exe", self, sizeof self - 1);
   if (!n) return Report("/proc/self/exe", n.error(), ulexec_error{}, kOwnFailure);
   size_t new_argc = 0;
