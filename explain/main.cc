@@ -50,17 +50,6 @@ int Parse(int argc, char** argv, Args* args) {
   return 0;
 }
 
-// The registers as the hand-off leaves them (spec B1-B5): the kernel's ELF_PLAT_INIT.
-void Registers(EntryView* e) {
-  e->registers = {{"rip", e->rip}, {"rsp", e->rsp}, {"rflags", 0x202}, {"cs", 0x33}, {"ss", 0x2b}};
-  for (const char* r : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13",
-                        "r14", "r15", "fs_base", "gs_base"}) {
-    e->registers.push_back({r, 0});
-  }
-  e->registers.push_back({"fcw", 0x37f});
-  e->registers.push_back({"mxcsr", 0x1f80});
-}
-
 // The first instructions of each image at its entry, and the signal trampoline.
 void Code(const DryRun& run, Syntax syntax, EntryView* e) {
   constexpr size_t kInstructions = 8;
@@ -95,7 +84,6 @@ void Complete(DryRun* run, Syntax syntax) {
   }
   ex.unmapped = {"everything else of the process: the ulexec command's image, its memory and this process's "
                  "libraries, in a few munmap calls after the point of no return (spec D5)"};
-  Registers(&ex.entry);
   Code(*run, syntax, &ex.entry);
 }
 

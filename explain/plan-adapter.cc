@@ -10,9 +10,10 @@
 #include "script.h"
 
 #include <crt/errno-names.h>
-#include <ulexec/arch/constants.h>
+#include <ulexec/arch/entry-frame.h>
 #include <ulexec/ulexec.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -195,6 +196,37 @@ SideEffects Effects(const ulexec::DryRun& dry, int own_fd) {
   return effects;
 }
 
+// The registers at entry (spec B1-B5), read back from the rt_sigreturn frame the loader's
+// WriteEntryFrame makes for the hand-off: the kernel's struct sigcontext_64, which follows the
+// frame's return address and the ucontext's flags, link and stack_t. fs_base is cleared by the
+// hand-off's arch reset, and a null fpstate makes the kernel reset the FPU (fcw, mxcsr).
+std::vector<std::pair<std::string, uint64_t>> EntryRegisters(uint64_t entry, uint64_t sp) {
+  alignas(16) unsigned char frame[ulexec::arch::kEntryFrameSize];
+  ulexec::arch::WriteEntryFrame(frame, entry, sp, 0);
+  constexpr size_t kSigcontext = 8 + 8 + 8 + 24;
+  constexpr const char* kNames[] = {"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rdi",
+                                    "rsi", "rbp", "rbx", "rdx", "rax", "rcx", "rsp", "rip", "rflags"};
+  std::vector<std::pair<std::string, uint64_t>> regs;
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    uint64_t v;
+    memcpy(&v, frame + kSigcontext + 8 * i, sizeof v);
+    regs.emplace_back(kNames[i], v);
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    uint16_t v;
+    memcpy(&v, frame + kSigcontext + 8 * std::size(kNames) + 2 * i, sizeof v);
+    if (i == 0 || i == 3) regs.emplace_back(i == 0 ? "cs" : "ss", v);
+  }
+  // Shown as the kernel documents them: rip, rsp, rflags, segments, then the general registers.
+  constexpr std::string_view kOrder[] = {"rip", "rsp", "rflags", "cs",  "ss",  "rax", "rbx", "rcx",
+                                         "rdx", "rsi", "rdi",    "rbp", "r8",  "r9",  "r10", "r11",
+                                         "r12", "r13", "r14",    "r15"};
+  auto rank = [&](const auto& reg) { return std::find(std::begin(kOrder), std::end(kOrder), reg.first) - kOrder; };
+  std::sort(regs.begin(), regs.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  regs.insert(regs.end(), {{"fs_base", 0}, {"fcw", 0x37f}, {"mxcsr", 0x1f80}});
+  return regs;
+}
+
 void FillPlan(const ulexec::DryRun& dry, SideEffects effects, DryRun* run) {
   const ulexec::ExecPlan& p = dry.plan;
   Explanation& plan = run->plan;
@@ -216,6 +248,7 @@ void FillPlan(const ulexec::DryRun& dry, SideEffects effects, DryRun* run) {
   plan.stack.randomized = dry.state.space.randomize;
   plan.entry.rip = p.entry;
   plan.entry.rsp = p.stack.layout.sp;
+  plan.entry.registers = EntryRegisters(p.entry, p.stack.layout.sp);
   plan.effects = std::move(effects);
   // The bytes the hand-off will copy to the top of [stack], built as the exec builds them.
   run->stack_bytes.resize(p.stack.copy_bytes());
@@ -271,7 +304,7 @@ DryRun PlanOnly(const Request& request) {
     file.resolution = "as given";
   }
   file.path = path;
-  std::vector<const char*> argv, envp;
+  std::vector<const char*> argv;
   for (const std::string& a : request.argv) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   static ulexec::DryRun dry;  // large (the plan holds the auxv and the signal table): static

@@ -98,6 +98,11 @@ class AgreesWithTheProbe(unittest.TestCase):
         self.assertEqual(int(doc['memory']['vdso'], 16), int(report['addr.maps.[vdso].0'].split('-')[0], 16))
         if 'addr.regs.rsp' in report:  # the crt probes report their entry registers
             self.assertEqual(int(doc['entry']['rsp'], 16), int(report['addr.regs.rsp'], 16))
+            regs = doc['entry']['registers']
+            for name in ('rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13',
+                         'r14', 'r15', 'rflags', 'cs', 'ss', 'fs_base', 'fcw', 'mxcsr'):
+                self.assertEqual(int(regs[name], 16), int(report['regs.' + name], 16), name)
+            self.assertEqual(regs['rsp'], doc['entry']['rsp'])
         if interp_label:
             interp = doc['memory']['images'][1]
             self.assertIn('interpreter', interp['bias_rule'])
