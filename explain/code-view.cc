@@ -59,7 +59,8 @@ std::optional<ElfCode> ElfCode::Load(const std::string& path) {
         if (name_at >= code.bytes_.size()) continue;
         const char* name = reinterpret_cast<const char*>(code.bytes_.data() + name_at);
         const std::string s(name, strnlen(name, code.bytes_.size() - name_at));
-        if (!s.empty() && s[0] != '.' && s[0] != '$') code.symbols_.push_back({Demangled(s), sym.st_value, sym.st_size});
+        if (!s.empty() && s[0] != '.' && s[0] != '$')
+          code.symbols_.push_back({Demangled(s), sym.st_value, sym.st_size});
       }
     }
     if (!code.symbols_.empty()) break;
@@ -124,7 +125,8 @@ std::vector<Instruction> Decode(std::span<const std::byte> code, uint64_t run_ad
     ZydisFormatterFormatInstruction(&formatter, &insn, operands, insn.operand_count_visible, text, sizeof text, at,
                                     nullptr);
     std::string bytes;
-    for (size_t i = 0; i < insn.length; ++i) bytes += fmt::format("{:02x}", std::to_integer<unsigned>(code[offset + i]));
+    for (size_t i = 0; i < insn.length; ++i)
+      bytes += fmt::format("{:02x}", std::to_integer<unsigned>(code[offset + i]));
     std::string line = text;
     // A branch or rip-relative target, named.
     for (size_t i = 0; i < insn.operand_count_visible; ++i) {

@@ -60,7 +60,8 @@ void Code(const DryRun& run, Syntax syntax, EntryView* e) {
     if (!file) continue;
     const uint64_t bias = im.load_bias;
     auto name = [&](uint64_t at) { return file->SymbolFor(at - bias); };
-    e->code.push_back({im.role + " entry", Decode(file->BytesAt(im.entry - bias), im.entry, kInstructions, syntax, name)});
+    e->code.push_back(
+        {im.role + " entry", Decode(file->BytesAt(im.entry - bias), im.entry, kInstructions, syntax, name)});
     if (k == 0) program = file;
   }
   if (program && program->SymbolAddress("__restore_rt")) {
@@ -82,8 +83,9 @@ void Complete(DryRun* run, Syntax syntax) {
   for (const AuxEntry& a : ex.stack.auxv) {
     if (a.name == "AT_SYSINFO_EHDR") ex.vdso = a.value;
   }
-  ex.unmapped = {"everything else of the process: the ulexec command's image, its memory and this process's "
-                 "libraries, in a few munmap calls after the point of no return (spec D5)"};
+  ex.unmapped = {
+      "everything else of the process: the ulexec command's image, its memory and this process's "
+      "libraries, in a few munmap calls after the point of no return (spec D5)"};
   Code(*run, syntax, &ex.entry);
 }
 

@@ -72,28 +72,32 @@ class ChainWalk {
     subject_ = path;
     fd_ = source_fd >= 0 ? dup(source_fd) : -1;
     if (fd_ < 0 && !Step("open: the file exists and may be executed (spec D1)",
-                         ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd_, error_), failure)) return false;
+                         ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd_, error_), failure))
+      return false;
     for (int depth = 0;; ++depth) {
       if (!Step("read the head: a regular file with execute permission (spec D1)",
-                ulexec::ReadHead(fd_, program_.get(), error_), failure)) return false;
+                ulexec::ReadHead(fd_, program_.get(), error_), failure))
+        return false;
       if (!ulexec::IsScript(*program_)) break;
       ulexec::Shebang line;
       const std::span<const std::byte> head(program_->head, program_->head_len);
       if (!Step("#! line names an interpreter (spec F1-F5)", ulexec::ParseShebang(head, &line, error_), failure)) {
         return false;
       }
-      file_->scripts.push_back({path, line.interpreter,
-                                line.argument ? std::optional<std::string>(line.argument) : std::nullopt});
+      file_->scripts.push_back(
+          {path, line.interpreter, line.argument ? std::optional<std::string>(line.argument) : std::nullopt});
       if (depth == ulexec::kMaxScriptDepth) return Fail("#! nesting depth (spec F8)", ELOOP, "too deep", failure);
       path = line.interpreter;
       subject_ = path;
       close(fd_);
       fd_ = -1;
       if (!Step("open the #! interpreter (spec F5)", ulexec::OpenForExec(AT_FDCWD, path.c_str(), &fd_, error_),
-                failure)) return false;
+                failure))
+        return false;
     }
     if (!Step("ELF header and program headers (spec D3, D4)",
-              ulexec::LoadHeaders(program_.get(), Role::kProgram, error_), failure)) return false;
+              ulexec::LoadHeaders(program_.get(), Role::kProgram, error_), failure))
+      return false;
     if (program_->elf.interp) {
       char interp_path[ulexec::kMaxInterpSize + 1];
       if (!Step("PT_INTERP path (spec D4)", ulexec::ReadInterpPath(*program_, interp_path, error_), failure)) {
@@ -101,18 +105,18 @@ class ChainWalk {
       }
       subject_ = interp_path;
       int ifd;
-      if (!Step("open the interpreter (spec D4)", ulexec::OpenForExec(AT_FDCWD, interp_path, &ifd, error_),
-                failure)) return false;
+      if (!Step("open the interpreter (spec D4)", ulexec::OpenForExec(AT_FDCWD, interp_path, &ifd, error_), failure))
+        return false;
       const bool ok = ulexec::ReadHead(ifd, interp_.get(), error_) &&
                       ulexec::LoadHeaders(interp_.get(), Role::kInterpreter, error_);
       close(ifd);
       if (!Step("interpreter's ELF header and program headers (spec D4)", ok, failure)) return false;
       if (!Step("interpreter's segments and entry point (spec H3)",
-                ulexec::CheckImage(*interp_, Role::kInterpreter, error_), failure)) return false;
+                ulexec::CheckImage(*interp_, Role::kInterpreter, error_), failure))
+        return false;
       subject_ = path;
     }
-    return Step("segments and entry point (spec H3)", ulexec::CheckImage(*program_, Role::kProgram, error_),
-                failure);
+    return Step("segments and entry point (spec H3)", ulexec::CheckImage(*program_, Role::kProgram, error_), failure);
   }
 
  private:
@@ -143,11 +147,11 @@ std::string ProtText(int prot) {
 std::string BiasRule(const ulexec::PlannedImage& image, bool interpreter) {
   const char* item = image.place.rule == ulexec::BiasRule::kFixed     ? "C3"
                      : image.place.rule == ulexec::BiasRule::kPieBase ? "C4"
-                     : interpreter                                   ? "C6"
-                                                                     : "C5";
-  const char* who = image.place.rule == ulexec::BiasRule::kFixed || image.place.rule == ulexec::BiasRule::kPieBase
-                        ? ""
-                        : interpreter ? "interpreter: " : "static-pie: ";
+                     : interpreter                                    ? "C6"
+                                                                      : "C5";
+  const char* who = image.place.rule == ulexec::BiasRule::kFixed || image.place.rule == ulexec::BiasRule::kPieBase ? ""
+                    : interpreter ? "interpreter: "
+                                  : "static-pie: ";
   return fmt::format("{}{} (spec {})", who, ulexec::BiasRuleName(image.place.rule), item);
 }
 
@@ -156,16 +160,22 @@ ImageView DescribeImage(const char* role, const char* path, const ulexec::Planne
   const uint64_t bias = planned.place.bias;
   // Top-down placement is random too: mmap_base is (spec C10).
   const bool random = planned.place.random || (randomize && planned.place.rule != ulexec::BiasRule::kFixed);
-  ImageView image{role, path, elf.is_dyn() ? "ET_DYN" : "ET_EXEC", bias,
-                  BiasRule(planned, std::string_view(role) == "interpreter"), random, elf.ehdr.e_entry + bias, {}};
+  ImageView image{role,
+                  path,
+                  elf.is_dyn() ? "ET_DYN" : "ET_EXEC",
+                  bias,
+                  BiasRule(planned, std::string_view(role) == "interpreter"),
+                  random,
+                  elf.ehdr.e_entry + bias,
+                  {}};
   for (unsigned i = 0; i < elf.phdrs.size(); ++i) {
     const Elf64_Phdr& ph = elf.phdrs[i];
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
     const ulexec::SegmentPlan s = ulexec::PlanSegment(ph);
     image.segments.push_back({i, ph.p_offset, ph.p_filesz, ph.p_vaddr + bias, ph.p_memsz,
-                              ProtText(s.file_start != s.file_end ? s.prot : s.anon_prot),
-                              s.file_start + bias, s.file_end + bias, s.zero_start + bias, s.zero_end + bias,
-                              s.anon_start + bias, s.anon_end + bias});
+                              ProtText(s.file_start != s.file_end ? s.prot : s.anon_prot), s.file_start + bias,
+                              s.file_end + bias, s.zero_start + bias, s.zero_end + bias, s.anon_start + bias,
+                              s.anon_end + bias});
   }
   return image;
 }
@@ -218,9 +228,8 @@ std::vector<std::pair<std::string, uint64_t>> EntryRegisters(uint64_t entry, uin
     if (i == 0 || i == 3) regs.emplace_back(i == 0 ? "cs" : "ss", v);
   }
   // Shown as the kernel documents them: rip, rsp, rflags, segments, then the general registers.
-  constexpr std::string_view kOrder[] = {"rip", "rsp", "rflags", "cs",  "ss",  "rax", "rbx", "rcx",
-                                         "rdx", "rsi", "rdi",    "rbp", "r8",  "r9",  "r10", "r11",
-                                         "r12", "r13", "r14",    "r15"};
+  constexpr std::string_view kOrder[] = {"rip", "rsp", "rflags", "cs", "ss",  "rax", "rbx", "rcx", "rdx", "rsi",
+                                         "rdi", "rbp", "r8",     "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
   auto rank = [&](const auto& reg) { return std::find(std::begin(kOrder), std::end(kOrder), reg.first) - kOrder; };
   std::sort(regs.begin(), regs.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   regs.insert(regs.end(), {{"fs_base", 0}, {"fcw", 0x37f}, {"mxcsr", 0x1f80}});

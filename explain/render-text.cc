@@ -31,7 +31,8 @@ class Out {
 void File(Out& o, const Explanation& ex) {
   const FileView& f = ex.file;
   o.Heading("1. The file");
-  o.Line("  program        {} ({}{})", f.given, f.resolution, f.path.empty() || f.path == f.given ? "" : " -> " + f.path);
+  o.Line("  program        {} ({}{})", f.given, f.resolution,
+         f.path.empty() || f.path == f.given ? "" : " -> " + f.path);
   for (const ScriptLevel& s : f.scripts) {
     o.Line("  #! script      {} -> interpreter {}{}", s.script, s.interpreter,
            s.argument ? " with argument \"" + *s.argument + "\"" : ", no argument");

@@ -31,14 +31,35 @@ struct Reader {
 };
 
 constexpr std::pair<uint64_t, const char*> kAuxNames[] = {
-    {0, "AT_NULL"},     {1, "AT_IGNORE"},       {2, "AT_EXECFD"},   {3, "AT_PHDR"},
-    {4, "AT_PHENT"},    {5, "AT_PHNUM"},        {6, "AT_PAGESZ"},   {7, "AT_BASE"},
-    {8, "AT_FLAGS"},    {9, "AT_ENTRY"},        {10, "AT_NOTELF"},  {11, "AT_UID"},
-    {12, "AT_EUID"},    {13, "AT_GID"},         {14, "AT_EGID"},    {15, "AT_PLATFORM"},
-    {16, "AT_HWCAP"},   {17, "AT_CLKTCK"},      {23, "AT_SECURE"},  {24, "AT_BASE_PLATFORM"},
-    {25, "AT_RANDOM"},  {26, "AT_HWCAP2"},      {27, "AT_RSEQ_FEATURE_SIZE"},
-    {28, "AT_RSEQ_ALIGN"}, {29, "AT_HWCAP3"},   {30, "AT_HWCAP4"},  {31, "AT_EXECFN"},
-    {33, "AT_SYSINFO_EHDR"}, {51, "AT_MINSIGSTKSZ"},
+    {0, "AT_NULL"},
+    {1, "AT_IGNORE"},
+    {2, "AT_EXECFD"},
+    {3, "AT_PHDR"},
+    {4, "AT_PHENT"},
+    {5, "AT_PHNUM"},
+    {6, "AT_PAGESZ"},
+    {7, "AT_BASE"},
+    {8, "AT_FLAGS"},
+    {9, "AT_ENTRY"},
+    {10, "AT_NOTELF"},
+    {11, "AT_UID"},
+    {12, "AT_EUID"},
+    {13, "AT_GID"},
+    {14, "AT_EGID"},
+    {15, "AT_PLATFORM"},
+    {16, "AT_HWCAP"},
+    {17, "AT_CLKTCK"},
+    {23, "AT_SECURE"},
+    {24, "AT_BASE_PLATFORM"},
+    {25, "AT_RANDOM"},
+    {26, "AT_HWCAP2"},
+    {27, "AT_RSEQ_FEATURE_SIZE"},
+    {28, "AT_RSEQ_ALIGN"},
+    {29, "AT_HWCAP3"},
+    {30, "AT_HWCAP4"},
+    {31, "AT_EXECFN"},
+    {33, "AT_SYSINFO_EHDR"},
+    {51, "AT_MINSIGSTKSZ"},
 };
 
 // "3 strings, 42 bytes: "a" "b" … "z"" (the first three and the last when there are more).
@@ -56,8 +77,7 @@ std::string Abbreviate(const std::vector<std::string>& list, uint64_t bytes) {
 }
 
 // Reads `count` pointers at `at` and the strings they point to; returns the strings' extent.
-std::pair<uint64_t, uint64_t> ReadStrings(const Reader& r, uint64_t at, size_t count,
-                                          std::vector<std::string>* out) {
+std::pair<uint64_t, uint64_t> ReadStrings(const Reader& r, uint64_t at, size_t count, std::vector<std::string>* out) {
   uint64_t lo = UINT64_MAX, hi = 0;
   for (size_t i = 0; i < count; ++i) {
     const uint64_t p = r.Word(at + i * kWord);
@@ -95,11 +115,17 @@ void DecodeStack(std::span<const std::byte> bytes, uint64_t low, StackView* view
   std::vector<StackItem> items = {
       {top - kWord, kWord, "end marker (spec A1)", "0", false},
       {sp, kWord, "argc", std::to_string(argc), false},
-      {argv_at, (argc + 1) * kWord, "argv[] pointers, NULL-terminated (spec A8)", std::to_string(argc) + " + NULL", false},
-      {envp_at, (envc + 1) * kWord, "envp[] pointers, NULL-terminated (spec A8)", std::to_string(envc) + " + NULL", false},
+      {argv_at, (argc + 1) * kWord, "argv[] pointers, NULL-terminated (spec A8)", std::to_string(argc) + " + NULL",
+       false},
+      {envp_at, (envc + 1) * kWord, "envp[] pointers, NULL-terminated (spec A8)", std::to_string(envc) + " + NULL",
+       false},
   };
-  if (argc) items.push_back({arg_lo, arg_hi - arg_lo, "argument strings (spec A3)", Abbreviate(view->argv, arg_hi - arg_lo), false});
-  if (envc) items.push_back({env_lo, env_hi - env_lo, "environment strings (spec A3)", Abbreviate(view->envp, env_hi - env_lo), false});
+  if (argc)
+    items.push_back(
+        {arg_lo, arg_hi - arg_lo, "argument strings (spec A3)", Abbreviate(view->argv, arg_hi - arg_lo), false});
+  if (envc)
+    items.push_back(
+        {env_lo, env_hi - env_lo, "environment strings (spec A3)", Abbreviate(view->envp, env_hi - env_lo), false});
   uint64_t at = auxv_at;
   for (;; at += 2 * kWord) {
     const uint64_t type = r.Word(at), value = r.Word(at + kWord);
@@ -111,7 +137,9 @@ void DecodeStack(std::span<const std::byte> bytes, uint64_t low, StackView* view
                        "\"" + s + "\"", false});
     } else if (type == 25) {
       std::string hex;
-      for (uint64_t i = 0; i < 16; ++i) hex += fmt::format("{:02x}", static_cast<unsigned>(r.Has(value + i, 1) ? std::to_integer<unsigned>(bytes[value + i - low]) : 0));
+      for (uint64_t i = 0; i < 16; ++i)
+        hex += fmt::format("{:02x}", static_cast<unsigned>(
+                                         r.Has(value + i, 1) ? std::to_integer<unsigned>(bytes[value + i - low]) : 0));
       e.meaning = fmt::format("16 random bytes at top-{:#x}", top - value);
       items.push_back({value, 16, "AT_RANDOM bytes (spec A6)", hex, true});
     }

@@ -24,16 +24,16 @@ struct Check {
 
 // The file part: how the name was resolved, the ELF header, the checks.
 struct FileView {
-  std::string given;        // PROGRAM as typed ("-" for standard input, "--fd N")
-  std::string resolution;   // "as given", "PATH search", "descriptor", "standard input"
-  std::string path;         // the file opened (after a PATH search)
+  std::string given;       // PROGRAM as typed ("-" for standard input, "--fd N")
+  std::string resolution;  // "as given", "PATH search", "descriptor", "standard input"
+  std::string path;        // the file opened (after a PATH search)
   std::vector<ScriptLevel> scripts;
-  std::string elf_path;     // the ELF file that runs (the last #! interpreter, or the program)
+  std::string elf_path;  // the ELF file that runs (the last #! interpreter, or the program)
   uint64_t size = 0;
   std::string elf_class, machine, type;
   uint64_t header_entry = 0;  // e_entry, a link address
   std::vector<Check> checks;
-  int error = 0;            // the errno execve would give, 0 when it would run
+  int error = 0;  // the errno execve would give, 0 when it would run
   std::string error_name, error_text;
 };
 
@@ -41,7 +41,7 @@ struct FileView {
 struct SegmentView {
   unsigned index = 0;  // in the program header table
   uint64_t file_offset = 0, file_size = 0, vaddr = 0, mem_size = 0;
-  std::string prot;  // "r-x"
+  std::string prot;                       // "r-x"
   uint64_t file_start = 0, file_end = 0;  // file-backed pages (file_start == file_end: none)
   uint64_t zero_start = 0, zero_end = 0;  // cleared tail of the last file page
   uint64_t anon_start = 0, anon_end = 0;  // anonymous (bss) pages
