@@ -83,9 +83,8 @@ void Complete(DryRun* run, Syntax syntax) {
   for (const AuxEntry& a : ex.stack.auxv) {
     if (a.name == "AT_SYSINFO_EHDR") ex.vdso = a.value;
   }
-  ex.unmapped = {
-      "everything else of the process: the ulexec command's image, its memory and this process's "
-      "libraries, in a few munmap calls after the point of no return (spec D5)"};
+  ex.unmapped = {"all but [stack], the vDSO, the images and the hand-off page: ulexec itself, after the point of no "
+                 "return (spec D5)"};
   Code(*run, syntax, &ex.entry);
 }
 
