@@ -22,7 +22,9 @@ ULEXEC, SCHEMA, HELLO, SIGDEMO = sys.argv[1:5]
 PROBES = {v: os.environ['ULEXEC_PROBE_' + v.upper().replace('-', '_')]
           for v in ('static', 'static-pie', 'glibc-dynamic')}
 with open(SCHEMA) as f:
-    VALIDATOR = jsonschema.Draft202012Validator(json.load(f))
+    _schema = json.load(f)
+jsonschema.Draft202012Validator.check_schema(_schema)  # the schema itself is valid
+VALIDATOR = jsonschema.Draft202012Validator(_schema)
 
 
 def run(args, **kw):
