@@ -34,6 +34,9 @@ constexpr std::string_view kUsage =
     "  --no-path-search   take a PROGRAM without a slash as a file in the\n"
     "                     current directory\n"
     "  -                  as PROGRAM: read the program from standard input\n"
+    "  --explain[=json]   show what running PROGRAM would do, step by step, with\n"
+    "                     the real addresses, and run nothing (JSON: for scripts)\n"
+    "  --syntax=att|intel the syntax of --explain's disassembly (default intel)\n"
     "  --help             show this help and exit\n"
     "  --version          show the version and exit\n"
     "\n"
@@ -102,11 +105,51 @@ bool ReadStdin(void** data, size_t* size, int* err, bool* own) {
   return true;
 }
 
+// How --explain shows the plan; `mode` is null without --explain.
+struct ExplainRequest {
+  const char* mode = nullptr;  // "text" or "json"
+  const char* syntax = nullptr;  // "intel" or "att": the disassembly's
+};
+
+// --explain: hands over to ulexec-explain, a hosted program (Zydis, fmt, JSON) installed in
+// libexec, found next to this file as installed, then as built. It gets what this parser made of
+// the command line: ulexec-explain MODE SYNTAX path-search|no-path-search SOURCE [ARG...], where
+// SOURCE is PROGRAM as given, "-" or "--fd=N", and ARG... the program's whole argv.
+int Explain(const ExplainRequest& request, bool path_search, const char* source, char** new_argv, char** envp) {
+  char self[4096], path[4096 + 64];  // on the stack: the fast path keeps its bss
+  auto n = crt::sys::Readlinkat(AT_FDCWD, "/proc/self/exe", self, sizeof self - 1);
+  if (!n) return Report("/proc/self/exe", n.error(), ulexec_error{}, kOwnFailure);
+  size_t new_argc = 0;
+  while (new_argv[new_argc]) ++new_argc;
+  auto m = crt::sys::Mmap(nullptr, (new_argc + 6) * sizeof(char*), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (!m) return Report("--explain", m.error(), ulexec_error{}, kOwnFailure);
+  const char** args = static_cast<const char**>(m.value());
+  args[0] = "ulexec-explain";
+  args[1] = request.mode;
+  args[2] = request.syntax ? request.syntax : "intel";
+  args[3] = path_search ? "path-search" : "no-path-search";
+  args[4] = source;
+  for (size_t k = 0; k <= new_argc; ++k) args[5 + k] = new_argv[k];
+  std::string_view dir(self, n.value());
+  dir = crt::Slice(dir, 0, dir.rfind('/'));
+  long err = -ENOENT;
+  for (std::string_view candidate : {ULEXEC_EXPLAIN_PATHS}) {
+    crt::FormatTo(path, sizeof path, dir, '/', candidate);
+    err = crt::Syscall(SYS_execve, path, args, envp);
+    if (err != -ENOENT) break;
+  }
+  ulexec_error error{};
+  crt::FormatTo(error.text, sizeof error.text, "cannot run ", path);
+  return Report("--explain", static_cast<int>(-err), error, kOwnFailure);
+}
+
 }  // namespace
 
 int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
   bool path_search = true;
+  ExplainRequest explain;
   int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
@@ -120,6 +163,14 @@ int main(int argc, char** argv, char** envp) {
     if (arg == "-a") {
       if (++i == argc) return Usage("option -a needs a NAME");
       argv0 = argv[i];
+      continue;
+    }
+    if (arg == "--explain" || arg == "--explain=text" || arg == "--explain=json") {
+      explain.mode = arg == "--explain=json" ? "json" : "text";
+      continue;
+    }
+    if (arg == "--syntax=att" || arg == "--syntax=intel") {
+      explain.syntax = arg == "--syntax=att" ? "att" : "intel";
       continue;
     }
     if (arg == "--no-path-search") {
@@ -138,6 +189,7 @@ int main(int argc, char** argv, char** envp) {
     if (arg.size() > 1 && arg[0] == '-') return Usage("unknown option ", arg);
     break;
   }
+  if (explain.syntax && !explain.mode) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
@@ -150,12 +202,17 @@ int main(int argc, char** argv, char** envp) {
     char name[24];
     crt::FormatTo(name, sizeof name, "--fd ", exec_fd);
     if (argv0 && new_argv[0]) new_argv[0] = const_cast<char*>(argv0);
+    if (explain.mode) {
+      crt::FormatTo(name, sizeof name, "--fd=", exec_fd);
+      return Explain(explain, path_search, name, new_argv, envp);
+    }
     const int result = ulexec::ExecFd(exec_fd, new_argv, envp, options, &error);
     return Report(name, -result, error);
   }
   if (i == argc) return Usage("no PROGRAM given");
   const char* program = argv[i];
   if (argv0) new_argv[0] = const_cast<char*>(argv0);
+  if (explain.mode) return Explain(explain, path_search, program, new_argv, envp);
   int result;
   static char found[4096];
   if (path_search && std::string_view(program).find('/') == std::string_view::npos &&
