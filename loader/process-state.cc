@@ -3,6 +3,7 @@
 
 #include "page.h"
 #include "proc-files.h"
+#include "rollback.h"
 #include "static-buffers.h"
 
 #include <crt/sys.h>
@@ -14,6 +15,8 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include <type_traits>
 
 namespace ulexec {
 namespace {
@@ -63,10 +66,10 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   return true;
 }
 
-void AddIfCloseOnExec(int fd, ProcessState* s, size_t* n) {
+void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
-  if (flags && (flags.value() & FD_CLOEXEC) && *n < std::size(Buffers().cloexec_fds)) Buffers().cloexec_fds[(*n)++] = fd;
-  s->cloexec_fds = {Buffers().cloexec_fds, *n};
+  if (flags && (flags.value() & FD_CLOEXEC) && *n < list.size()) list[(*n)++] = fd;
+  s->cloexec_fds = list.first(*n);
 }
 
 void ReadSignals(ProcessState* s) {
@@ -110,14 +113,15 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
   if (fresh) {
     // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a memfd
     // holding a #! script stays open for its interpreter: it is not close-on-exec).
+    static_assert(std::extent_v<decltype(StaticBuffers::own_cloexec_fds)> == std::extent_v<decltype(Rollback::own_fds)>);
     for (int fd : own_fds) {
-      if (fd >= 0) AddIfCloseOnExec(fd, s, &n);
+      if (fd >= 0) AddIfCloseOnExec(fd, Buffers().own_cloexec_fds, s, &n);
     }
     return true;
   }
   const bool ok = ForEachDirEntry("/proc/self/fd", error, [&](std::string_view name, int dir) {
     unsigned long fd;
-    if (crt::ParseUnsigned(name, &fd) && static_cast<int>(fd) != dir) AddIfCloseOnExec(static_cast<int>(fd), s, &n);
+    if (crt::ParseUnsigned(name, &fd) && static_cast<int>(fd) != dir) AddIfCloseOnExec(static_cast<int>(fd), Buffers().cloexec_fds, s, &n);
   });
   if (!ok) return false;
   if (n == std::size(Buffers().cloexec_fds)) {

@@ -19,8 +19,10 @@ struct ProgramFile {
   uint64_t size = 0;
   size_t head_len = 0;
   alignas(8) std::byte head[kHeadBytes];
-  Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];  // when the table is not in `head`
   ElfFile elf;
+  // Last, so that the fields above share a page or two: only read into when the program
+  // header table is not in `head`.
+  Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];
 
   // Forgets a previous file (without clearing the large buffers, which are overwritten on use).
   void Reset() {

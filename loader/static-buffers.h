@@ -1,6 +1,7 @@
 // The static buffers the freestanding loader works in, in one place with their sizes explained.
 // Static because there is no allocator and the process is single-threaded by contract; they are
-// zero-filled .bss, so they cost nothing until touched, and go away with the loader's memory.
+// zero-filled .bss (never constructed: static-buffers.cc), so they cost nothing until touched,
+// and go away with the loader's memory.
 #pragma once
 
 #include "program-file.h"
@@ -12,7 +13,15 @@
 
 namespace ulexec {
 
+// Ordered so that a start touches few pages: the small buffers every exec writes come first,
+// then the program's file (its head and header first, its rarely used table last).
 struct StaticBuffers {
+  // "/dev/fd/N" as AT_EXECFN for a descriptor, and the readlink of /proc/self/fd/N for comm.
+  char fd_name[32];
+  char fd_link[256];
+  // The loader's own close-on-exec descriptors in a fresh process (Rollback::own_fds): here
+  // rather than in cloexec_fds, whose first page is far from the rest.
+  int own_cloexec_fds[3];
   // The program (or the last #! interpreter) and its PT_INTERP: each holds the file's first 2 KiB
   // and up to 64 KiB of program headers (the kernel's own bound, binfmt_elf load_elf_phdrs).
   ProgramFile program, interpreter;
@@ -28,9 +37,6 @@ struct StaticBuffers {
   char timers[64 * 1024];
   // Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.
   int cloexec_fds[32768];
-  // "/dev/fd/N" as AT_EXECFN for a descriptor, and the readlink of /proc/self/fd/N for comm.
-  char fd_name[32];
-  char fd_link[256];
 };
 
 // The one instance.
