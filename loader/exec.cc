@@ -120,8 +120,11 @@ bool Exec(const Source& source, const char* const argv[], const char* const envp
   const uint64_t all = ~uint64_t{0};
   if (crt::sys::RtSigprocmask(SIG_SETMASK, &all, &rollback.mask)) rollback.mask_changed = true;
   if (!options.fresh_process && (!CheckSingleThreaded(error) || !CheckOwnMemory(error))) return false;
-  static DryRun run;  // large (the plan holds the auxv, the state the signal table): static
-  return Prepare(source, argv, envp, options, rollback, &run, error) && StageAndCommit(run, options, rollback, error);
+  // Large (the plan holds the auxv, the state the signal table): static, and unconstructed
+  // because Prepare assigns each part before it reads it (no guard, no second write).
+  static Unconstructed<DryRun> run;
+  return Prepare(source, argv, envp, options, rollback, &run.get(), error) &&
+         StageAndCommit(run.get(), options, rollback, error);
 }
 
 int PlanOnly(const char* path, int fd, const char* const argv[], const char* const envp[], const Options& options,

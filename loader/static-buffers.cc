@@ -1,20 +1,18 @@
 // The loader's static buffers (see static-buffers.h for their sizes).
 #include "static-buffers.h"
 
-#include <new>
-
 namespace ulexec {
 namespace {
 
-// Raw zero bytes, not a StaticBuffers: its member initialisers (ProgramFile::fd = -1, ...) would
-// make it a dynamic initialiser that writes into several pages of .bss at every start, before
-// main. Each user sets what it reads first (Resolve resets both ProgramFiles, ParseShebang fills
-// its line), so the buffers only cost the pages an exec actually writes.
-alignas(StaticBuffers) std::byte g_storage[sizeof(StaticBuffers)];
+// Each user sets what it reads first (Resolve resets the program's ProgramFile, OpenInterpreter
+// the interpreter's, ParseShebang fills its line), so the buffers only cost the pages an exec
+// actually writes.
+// In .lbss, which the linker puts after all of .bss: the small hot .bss (crt's TLS block, the
+// exec's DryRun) then shares a page with the buffers' first bytes instead of lying beyond them.
+[[gnu::section(".lbss.ulexec_buffers")]] Unconstructed<StaticBuffers> g_buffers;
 
 }  // namespace
 
-// StaticBuffers is an aggregate, so an implicit-lifetime type: the byte array's storage holds one.
-StaticBuffers& Buffers() { return *std::launder(reinterpret_cast<StaticBuffers*>(g_storage)); }
+StaticBuffers& Buffers() { return g_buffers.get(); }
 
 }  // namespace ulexec

@@ -10,11 +10,13 @@
 #include <crt/process.h>
 
 #include <cstddef>
+#include <new>
+#include <type_traits>
 
 namespace ulexec {
 
 // Ordered so that a start touches few pages: the small buffers every exec writes come first,
-// then the program's file (its head and header first, its rarely used table last).
+// /proc/self/maps, then the program's file (its head and header first, its rarely used table last).
 struct StaticBuffers {
   // "/dev/fd/N" as AT_EXECFN for a descriptor, and the readlink of /proc/self/fd/N for comm.
   char fd_name[32];
@@ -22,6 +24,9 @@ struct StaticBuffers {
   // The loader's own close-on-exec descriptors in a fresh process (Rollback::own_fds): here
   // rather than in cloexec_fds, whose first page is far from the rest.
   int own_cloexec_fds[3];
+  // /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
+  // Before the program's file: a fresh ulexec's maps (under 1 KiB) then share the small buffers' page.
+  char maps[256 * 1024];
   // The program (or the last #! interpreter) and its PT_INTERP: each holds the file's first 2 KiB
   // and up to 64 KiB of program headers (the kernel's own bound, binfmt_elf load_elf_phdrs).
   ProgramFile program, interpreter;
@@ -29,8 +34,6 @@ struct StaticBuffers {
   char interp_path[kMaxInterpSize];
   // One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
   Shebang shebangs[kMaxScriptDepth + 1];
-  // /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
-  char maps[256 * 1024];
   // /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
   crt::AuxEntry auxv[64];
   // /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
@@ -41,5 +44,18 @@ struct StaticBuffers {
 
 // The one instance.
 StaticBuffers& Buffers();
+
+// Static storage for a large aggregate that is never constructed: zero bytes in .bss until its
+// users assign what they read. Member initialisers would make it a dynamic initialiser (or a
+// guarded one, for a local static) that writes its pages before they are needed, or twice.
+template <class T>
+  requires std::is_aggregate_v<T>  // so an implicit-lifetime type: the bytes' storage holds one
+class Unconstructed {
+ public:
+  T& get() { return *std::launder(reinterpret_cast<T*>(bytes_)); }
+
+ private:
+  alignas(T) std::byte bytes_[sizeof(T)];
+};
 
 }  // namespace ulexec

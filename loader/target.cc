@@ -117,6 +117,7 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
 
 bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
   ProgramFile& interp = Buffers().interpreter;
+  interp.Reset();
   if (!ReadInterpPath(*t->program, Buffers().interp_path, error)) return false;
   t->interp_path = Buffers().interp_path;
   int fd;
@@ -137,8 +138,7 @@ bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
 bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
              const Options& options, Rollback& rollback, Target* t, Error& error) {
   *t = Target{};
-  Buffers().program.Reset();
-  Buffers().interpreter.Reset();
+  Buffers().program.Reset();  // (the interpreter's, only when there is one: OpenInterpreter)
   // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
   // (spec A2, E6).
   if (options.execfn)
