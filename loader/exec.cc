@@ -27,7 +27,8 @@ bool Observe(const Target& target, const Options& options, const Rollback& rollb
              Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
-  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error) ||
+  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, target.rlimit_stack, state,
+                        error) ||
       !ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) {
     return false;
   }

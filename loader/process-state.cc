@@ -83,13 +83,13 @@ void ReadSignals(ProcessState* s) {
 
 }  // namespace
 
-bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, uint64_t rlimit_stack, ProcessState* state,
+                      Error& error) {
   ProcessState& s = *state;
   s = ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
+  s.rlimit_stack = rlimit_stack;
   struct rlimit lim {};
-  if (auto r = crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
-  s.rlimit_stack = lim.rlim_cur;
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_data = lim.rlim_cur;
   auto pers = crt::sys::Personality(0xffffffff);

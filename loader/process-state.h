@@ -56,8 +56,9 @@ struct ProcessState {
 // Reads the process's memory map, auxv, limits and personality (the part every exec needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
 // image when it is not in the mmap area (ignored for mmap_base), or an empty range.
-[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
-                                    Error& error);
+// `rlimit_stack`: RLIMIT_STACK as Resolve read it (Target::rlimit_stack), not read twice.
+[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, uint64_t rlimit_stack,
+                                    ProcessState* state, Error& error);
 
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
 // timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.

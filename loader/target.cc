@@ -151,7 +151,8 @@ bool Resolve(const Source& source, std::span<const char* const> argv, std::span<
   int fd;
   if (!OpenSource(source, options, rollback, t, &fd, error)) return false;
   // The kernel counts the arguments as soon as the file is open, before it reads a byte of it.
-  if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, StackLimit(), error)) return false;
+  t->rlimit_stack = StackLimit();
+  if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, t->rlimit_stack, error)) return false;
   if (!FollowScripts(fd, source.path != nullptr, rollback, t, error)) return false;
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).

@@ -69,6 +69,8 @@ struct Target {
   // The files lie on a file system whose large mappings the kernel aligns to 2 MiB (placement.h).
   bool program_on_thp_fs = false;
   bool interpreter_on_thp_fs = false;
+  // RLIMIT_STACK's soft limit, read once for the argument check (Observe takes it from here).
+  uint64_t rlimit_stack = 0;
 
   // The caller's argv after argv[0]: what follows the head.
   std::span<const char* const> argv_tail() const { return argv.empty() ? argv : argv.subspan(1); }
