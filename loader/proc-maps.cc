@@ -3,7 +3,6 @@
 #include <crt/string.h>
 
 namespace ulexec {
-namespace {
 
 bool ParseHex(std::string_view& s, uint64_t* out) {
   uint64_t v = 0;
@@ -21,6 +20,8 @@ bool ParseHex(std::string_view& s, uint64_t* out) {
   *out = v;
   return true;
 }
+
+namespace {
 
 std::string_view NextField(std::string_view& s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);

@@ -3,6 +3,7 @@
 
 #include "page.h"
 #include "proc-files.h"
+#include "proc-status.h"
 #include "rollback.h"
 #include "static-buffers.h"
 
@@ -72,10 +73,25 @@ void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   s->cloexec_fds = list.first(*n);
 }
 
+// One read of /proc/self/status, then a sigaction query only where a disposition is not SIG_DFL,
+// and for SIGCHLD, whose flags act even at SIG_DFL (SA_NOCLDWAIT, SA_NOCLDSTOP): not 62 queries.
+// (A SIG_DFL disposition's other flags, mask and restorer go unseen; docs/execve.md#E1.) Should
+// the masks be cut off (thousands of supplementary groups come before them), every signal is asked.
 void ReadSignals(ProcessState* s) {
+  std::string_view text;
+  SignalMasks masks;
+  Error ignored;
+  uint64_t query = ~uint64_t{0};
+  if (ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, false, &text, ignored) &&
+      ParseSignalMasks(text, &masks)) {
+    query = masks.caught | masks.ignored | uint64_t{1} << (SIGCHLD - 1);
+  }
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
     crt::KernelSigaction old{};
-    if (sig == SIGKILL || sig == SIGSTOP || !crt::sys::RtSigaction(sig, nullptr, &old)) continue;
+    if (!(query & uint64_t{1} << (sig - 1)) || sig == SIGKILL || sig == SIGSTOP ||
+        !crt::sys::RtSigaction(sig, nullptr, &old)) {
+      continue;
+    }
     s->signals[sig] = {reinterpret_cast<uint64_t>(old.handler),
                        old.flags == 0 && old.mask == 0 && old.restorer == nullptr};
   }

@@ -38,6 +38,8 @@ struct StaticBuffers {
   crt::AuxEntry auxv[64];
   // /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
   char timers[64 * 1024];
+  // /proc/self/status: some 1.5 KiB, and a line of supplementary groups before the signal masks.
+  char status[16 * 1024];
   // Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.
   int cloexec_fds[32768];
 };
