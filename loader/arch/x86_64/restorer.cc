@@ -1,0 +1,61 @@
+// The x86-64 signal restorer and the stub that falls into it (see ulexec/arch/restorer.h).
+#include <ulexec/arch/restorer.h>
+
+#include <crt/string.h>
+
+namespace ulexec::arch {
+namespace {
+
+// Both encodings end with the immediate 15 and `syscall`; they differ in what comes before.
+constexpr unsigned char kTail[] = {0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+constexpr unsigned char kMovRax[] = {0x48, 0xc7, 0xc0};  // mov $imm32, %rax (sign-extended)
+constexpr unsigned char kMovEax[] = {0xb8};              // mov $imm32, %eax
+
+constexpr long kSysMunmap = 11, kSysMadvise = 28, kMadvDontneed = 4;
+
+unsigned char* Put(unsigned char* p, std::initializer_list<unsigned char> bytes) {
+  for (unsigned char b : bytes) *p++ = b;
+  return p;
+}
+unsigned char* PutImm(unsigned char* p, uint64_t v, size_t n) {
+  for (size_t i = 0; i < n; ++i) *p++ = static_cast<unsigned char>(v >> (8 * i));
+  return p;
+}
+
+}  // namespace
+
+long FindRestorer(std::span<const unsigned char> text, size_t from) {
+  const unsigned char* const begin = text.data();
+  const unsigned char* const end = begin + text.size();
+  for (const unsigned char* p = begin + from; end - p >= static_cast<long>(sizeof kTail);) {
+    p = static_cast<const unsigned char*>(memchr(p, kTail[0], static_cast<size_t>(end - p)));
+    if (p == nullptr || end - p < static_cast<long>(sizeof kTail)) break;
+    if (memcmp(p, kTail, sizeof kTail) == 0) {
+      const unsigned char* start = nullptr;
+      if (p - begin >= 3 && memcmp(p - 3, kMovRax, 3) == 0) start = p - 3;
+      else if (p - begin >= 1 && p[-1] == kMovEax[0]) start = p - 1;
+      if (start && static_cast<size_t>(start - begin) >= kRestorerStubSize &&
+          static_cast<size_t>(start - begin) >= from) {
+        return start - begin;
+      }
+    }
+    ++p;
+  }
+  return -1;
+}
+
+void WriteRestorerStub(std::span<unsigned char, kRestorerStubSize> out, uint64_t unmap_start, uint64_t unmap_len,
+                       uint64_t drop_start, uint64_t drop_len) {
+  unsigned char* p = out.data();
+  p = PutImm(Put(p, {0x48, 0xbf}), unmap_start, 8);  // movabs $unmap_start, %rdi
+  p = PutImm(Put(p, {0xbe}), unmap_len, 4);          // mov $unmap_len, %esi
+  p = PutImm(Put(p, {0xb8}), kSysMunmap, 4);         // mov $SYS_munmap, %eax
+  p = Put(p, {0x0f, 0x05});                          // syscall
+  p = PutImm(Put(p, {0x48, 0xbf}), drop_start, 8);   // movabs $drop_start, %rdi
+  p = PutImm(Put(p, {0xbe}), drop_len, 4);           // mov $drop_len, %esi
+  p = PutImm(Put(p, {0xba}), kMadvDontneed, 4);      // mov $MADV_DONTNEED, %edx
+  p = PutImm(Put(p, {0xb8}), kSysMadvise, 4);        // mov $SYS_madvise, %eax
+  Put(p, {0x0f, 0x05});                              // syscall: the restorer follows
+}
+
+}  // namespace ulexec::arch
