@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -58,6 +59,34 @@ TEST(FindRestorer, SearchesFromTheGivenOffset) {
   Put(text, 200, kEaxRestorer);
   EXPECT_EQ(arch::FindRestorer(text, 101), 200);
   EXPECT_EQ(arch::FindRestorer(text, 201), -1);
+}
+
+// The search against the obvious one, on random bytes rich in the tail's own bytes with restorers
+// planted at random places (the search skips ahead by up to six bytes: no skip may miss one).
+TEST(FindRestorer, AgreesWithANaiveSearch) {
+  auto naive = [](const Bytes& text, size_t from) -> long {
+    for (size_t at = std::max(from, arch::kRestorerStubSize); at < text.size(); ++at) {
+      for (const Bytes* r : {&kRaxRestorer, &kEaxRestorer}) {
+        if (at + r->size() <= text.size() && std::memcmp(text.data() + at, r->data(), r->size()) == 0) {
+          return static_cast<long>(at);
+        }
+      }
+    }
+    return -1;
+  };
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245 + 12345, seed >> 16; };
+  const unsigned char alphabet[] = {0x00, 0x0f, 0x05, 0x48, 0xc7, 0xc0, 0xb8, 0x90};
+  for (int round = 0; round < 2000; ++round) {
+    Bytes text(next() % 400);
+    for (auto& b : text) b = alphabet[next() % sizeof alphabet];
+    for (unsigned k = next() % 3; k > 0 && text.size() > 16; --k) {
+      const Bytes& r = next() % 2 ? kRaxRestorer : kEaxRestorer;
+      Put(text, next() % (text.size() - r.size()), r);
+    }
+    const size_t from = next() % 80;
+    ASSERT_EQ(arch::FindRestorer(text, from), naive(text, from)) << "round " << round;
+  }
 }
 
 std::vector<std::string> Disassemble(const unsigned char* bytes, size_t size) {

@@ -24,22 +24,24 @@ unsigned char* PutImm(unsigned char* p, uint64_t v, size_t n) {
 
 }  // namespace
 
+// Horspool's search for the tail: at each place only the byte under the tail's end is looked at
+// first, and the shift after a mismatch is usually the whole tail (most bytes are not in it).
 long FindRestorer(std::span<const unsigned char> text, size_t from) {
+  constexpr size_t n = sizeof kTail;
   const unsigned char* const begin = text.data();
-  const unsigned char* const end = begin + text.size();
-  for (const unsigned char* p = begin + from; end - p >= static_cast<long>(sizeof kTail);) {
-    p = static_cast<const unsigned char*>(memchr(p, kTail[0], static_cast<size_t>(end - p)));
-    if (p == nullptr || end - p < static_cast<long>(sizeof kTail)) break;
-    if (memcmp(p, kTail, sizeof kTail) == 0) {
+  for (size_t at = from; at + n <= text.size();) {  // `at`: where the tail would start
+    const unsigned char last = begin[at + n - 1];
+    if (last == kTail[n - 1] && memcmp(begin + at, kTail, n - 1) == 0) {
+      const unsigned char* p = begin + at;
       const unsigned char* start = nullptr;
-      if (p - begin >= 3 && memcmp(p - 3, kMovRax, 3) == 0) start = p - 3;
-      else if (p - begin >= 1 && p[-1] == kMovEax[0]) start = p - 1;
+      if (at >= 3 && memcmp(p - 3, kMovRax, 3) == 0) start = p - 3;
+      else if (at >= 1 && p[-1] == kMovEax[0]) start = p - 1;
       if (start && static_cast<size_t>(start - begin) >= kRestorerStubSize &&
           static_cast<size_t>(start - begin) >= from) {
         return start - begin;
       }
     }
-    ++p;
+    at += last == 0x00 ? 2 : last == 0x0f ? 1 : n;  // the last 0x00 and 0x0f before the tail's end
   }
   return -1;
 }
