@@ -59,6 +59,7 @@ struct StackPlan {
   uint64_t low = 0;         // the new [stack] mapping is [low, stack_top) (spec A13)
   bool grows = false;       // the current [stack] starts above `low`: a write grows it
   bool executable = false;  // PT_GNU_STACK asks for PF_X (spec C8)
+  uint64_t entry_frame = 0;  // the entry frame's place when entering through a restorer (B6); 0: none
   uint64_t copy_bytes() const { return request.stack_top - copy_low; }
 };
 

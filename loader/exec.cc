@@ -3,6 +3,7 @@
 
 #include "handoff-plan.h"
 #include "host-checks.h"
+#include "restorer-stub.h"
 #include "rollback.h"
 #include "static-buffers.h"
 
@@ -85,6 +86,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
   const Range vdso_now = plan.vdso.early ? plan.vdso.final : plan.vdso.block.range;
   const std::byte* stack_copy = nullptr;
   if (!WriteHandoffSteps(plan, vdso_now, handoff, &stack_copy, error)) return false;
+  // Where the program carries a signal restorer, the hand-off ends through it and leaves nothing.
+  const uint64_t restorer = options.handoff_page ? 0 : PlantRestorerStub(plan, rollback.images, rollback.mask, handoff);
 
   const Target& t = run.target;
   const StackPlan& stack = plan.stack;
@@ -100,7 +103,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
                        stack.layout.sp,
                        stack_copy,
                        stack.copy_bytes(),
-                       plan.auxv_count};
+                       plan.auxv_count,
+                       restorer};
   if (options.before_entry && !options.before_entry(view, options.before_entry_context)) {
     return error.Fail(ECANCELED, "cancelled before the point of no return");
   }

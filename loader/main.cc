@@ -33,6 +33,9 @@ constexpr std::string_view kUsage =
     "                     argv is ARG0 ARG...\n"
     "  --no-path-search   take a PROGRAM without a slash as a file in the\n"
     "                     current directory\n"
+    "  --handoff-page     enter PROGRAM from ulexec's own hand-off page, which\n"
+    "                     then stays mapped, even where PROGRAM's signal restorer\n"
+    "                     would leave nothing behind\n"
     "  -                  as PROGRAM: read the program from standard input\n"
     "  --explain[=json]   show what running PROGRAM would do, step by step, with\n"
     "                     the real addresses, and run nothing (JSON: for scripts)\n"
@@ -150,6 +153,7 @@ int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
   bool path_search = true;
   ExplainRequest explain;
+  bool handoff_page = false;
   int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
@@ -177,6 +181,10 @@ int main(int argc, char** argv, char** envp) {
       path_search = false;
       continue;
     }
+    if (arg == "--handoff-page") {
+      handoff_page = true;
+      continue;
+    }
     if (arg == "--fd") {
       unsigned long fd;
       if (++i == argc || !crt::ParseUnsigned(argv[i], &fd) || fd > 0x7fffffff) {
@@ -192,6 +200,7 @@ int main(int argc, char** argv, char** envp) {
   if (explain.syntax && !explain.mode) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
+  options.handoff_page = handoff_page;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
   // This image, linked at a fixed address away from where programs go (loader/meson.build).
   options.own_image_start = &__ehdr_start;
