@@ -109,6 +109,10 @@ class Writer {
         }
       }
     }
+    // One munmap per gap between the kept ranges (five for a static program: below it, up to the
+    // vDSO, the hand-off area's guard page, up to the stack, above it). A gap with nothing in it
+    // costs a call that finds no mapping; skipping it would need /proc/self/maps as it is at
+    // the hand-off, after Stage's mappings and a before_entry callback's.
     uint64_t from = 0;
     for (size_t i = 0; i < n; ++i) {
       if (keep[i].start > from) h_.Syscall(SYS_munmap, from, keep[i].start - from);

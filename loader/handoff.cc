@@ -62,6 +62,8 @@ bool Handoff::Seal(uint64_t entry, uint64_t sp, uint64_t sigmask, Error& error) 
   *header_ = Header{count_, start_ + kPageSize, size_ - kPageSize, stub_, stub_sp_, 0};
   char* stub = reinterpret_cast<char*>(start_);
   arch::WriteEntryFrame(stub + (ulexec_handoff_frame - ulexec_handoff_begin), entry, sp, sigmask);
+  // A system call of its own, kept: the page is written first (stub, entry frame) and then run,
+  // and no page of ulexec's is ever writable and executable at once.
   auto r = crt::sys::Mprotect(stub, kPageSize, PROT_READ | PROT_EXEC);
   if (!r) return error.Fail(r.error(), "cannot make the hand-off page executable: ", crt::ErrnoMessage(r.error()));
   return true;

@@ -41,6 +41,8 @@ bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
 }
 
 // [stack], the vDSO block, and the highest mapping (the top of the mmap area when randomized).
+// Four system calls and a page even in a fresh ulexec, kept: the plan needs the text itself
+// (OverlapsAnyMapping) and the vDSO's pieces, which no auxv entry gives.
 bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   if (!ReadProcFile("/proc/self/maps", Buffers().maps, sizeof Buffers().maps, true, &s->maps, error)) return false;
   VdsoBlock& vdso = s->vdso;
@@ -67,6 +69,7 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   return true;
 }
 
+// F_GETFD even for the loader's own descriptors: one may be the caller's (--fd, ulexec_execveat).
 void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
   if (flags && (flags.value() & FD_CLOEXEC) && *n < list.size()) list[(*n)++] = fd;
@@ -106,6 +109,8 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, uint64_
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
   s.rlimit_stack = rlimit_stack;
   struct rlimit lim {};
+  // RLIMIT_DATA bounds brk (PR_SET_MM_MAP checks it), personality tells ADDR_NO_RANDOMIZE and
+  // READ_IMPLIES_EXEC: one call each, both needed by the plan.
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_data = lim.rlim_cur;
   auto pers = crt::sys::Personality(0xffffffff);
