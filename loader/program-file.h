@@ -15,14 +15,15 @@ namespace ulexec {
 struct ProgramFile {
   static constexpr size_t kHeadBytes = 2048;
 
+  // First, so that the fields every exec writes start a page of their own and share it with
+  // what follows (static-buffers.h): only read into when the program header table is not in
+  // `head`.
+  Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];
   int fd = -1;
   uint64_t size = 0;
   size_t head_len = 0;
   alignas(8) std::byte head[kHeadBytes];
   ElfFile elf;
-  // Last, so that the fields above share a page or two: only read into when the program
-  // header table is not in `head`.
-  Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];
 
   // Forgets a previous file (without clearing the large buffers, which are overwritten on use).
   void Reset() {

@@ -15,9 +15,16 @@
 
 namespace ulexec {
 
-// Ordered so that a start touches few pages: the small buffers every exec writes come first,
-// /proc/self/maps, then the program's file (its head and header first, its rarely used table last).
-struct StaticBuffers {
+// Ordered so that a start writes one page: the program's file (its rarely used table, then on a
+// page of their own its head and headers), the small buffers every exec writes and the start of
+// /proc/self/maps (a fresh ulexec's is under 1 KiB) follow each other.
+struct alignas(4096) StaticBuffers {
+  // So that program.fd starts a page.
+  static constexpr size_t kProgramPad = 4096 - offsetof(ProgramFile, fd) % 4096;
+  char program_pad[kProgramPad];
+  // The program (or the last #! interpreter): the file's first 2 KiB and up to 64 KiB of program
+  // headers (the kernel's own bound, binfmt_elf load_elf_phdrs).
+  ProgramFile program;
   // "/dev/fd/N" as AT_EXECFN for a descriptor, and the readlink of /proc/self/fd/N for comm.
   char fd_name[32];
   char fd_link[256];
@@ -25,11 +32,9 @@ struct StaticBuffers {
   // rather than in cloexec_fds, whose first page is far from the rest.
   int own_cloexec_fds[3];
   // /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
-  // Before the program's file: a fresh ulexec's maps (under 1 KiB) then share the small buffers' page.
   char maps[256 * 1024];
-  // The program (or the last #! interpreter) and its PT_INTERP: each holds the file's first 2 KiB
-  // and up to 64 KiB of program headers (the kernel's own bound, binfmt_elf load_elf_phdrs).
-  ProgramFile program, interpreter;
+  // The program's PT_INTERP, as `program`.
+  ProgramFile interpreter;
   // PT_INTERP's path: the kernel takes up to PATH_MAX bytes.
   char interp_path[kMaxInterpSize];
   // One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
