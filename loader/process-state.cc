@@ -69,7 +69,8 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   return true;
 }
 
-// F_GETFD even for the loader's own descriptors: one may be the caller's (--fd, ulexec_execveat).
+// F_GETFD even for the loader's own descriptors (one call each; a fresh start has one): a #!
+// script's memfd stays open for its interpreter (FollowScripts clears its FD_CLOEXEC).
 void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
   if (flags && (flags.value() & FD_CLOEXEC) && *n < list.size()) list[(*n)++] = fd;
