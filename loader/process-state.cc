@@ -17,8 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <type_traits>
-
 namespace ulexec {
 namespace {
 
@@ -135,7 +133,7 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
   if (fresh) {
     // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a memfd
     // holding a #! script stays open for its interpreter: it is not close-on-exec).
-    static_assert(std::extent_v<decltype(StaticBuffers::own_cloexec_fds)> == std::extent_v<decltype(Rollback::own_fds)>);
+    static_assert(sizeof StaticBuffers::own_cloexec_fds >= sizeof Rollback::own_fds);
     for (int fd : own_fds) {
       if (fd >= 0) AddIfCloseOnExec(fd, Buffers().own_cloexec_fds, s, &n);
     }
