@@ -6,9 +6,8 @@ namespace {
 
 // Each user sets what it reads first (Resolve resets the program's ProgramFile, OpenInterpreter
 // the interpreter's, ParseShebang fills its line), so the buffers only cost the pages an exec
-// actually writes.
-// In .lbss, which the linker puts after all of .bss: the small hot .bss (crt's TLS block, the
-// exec's DryRun) then shares a page with the buffers' first bytes instead of lying beyond them.
+// actually writes. In .lbss, which the linker puts after all of .bss: the small hot .bss (crt's
+// TLS block, the exec's DryRun) then shares one page instead of lying on both sides of them.
 [[gnu::section(".lbss.ulexec_buffers")]] Unconstructed<StaticBuffers> g_buffers;
 
 }  // namespace
