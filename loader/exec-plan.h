@@ -100,6 +100,7 @@ struct ExecPlan {
   size_t auxv_count = 0;
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
+  bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
   bool clear_read_implies_exec = false;  // personality (spec C13), before the first mapping
 
   std::span<const int> close_fds;            // descriptors the hand-off closes

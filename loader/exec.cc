@@ -38,6 +38,29 @@ bool Observe(const Target& target, const Options& options, const Rollback& rollb
   return true;
 }
 
+// Options::require_exe: PR_SET_MM_MAP's exe_fd needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN
+// (docs/execve.md#G4), effective now; refused here, before anything changes, without one.
+bool RequireExe(const Options& options, ExecPlan* plan, Error& error) {
+  if (!options.require_exe) return true;
+  constexpr uint32_t kCapabilityVersion3 = 0x20080522;
+  constexpr unsigned kCapSysAdmin = 21, kCapCheckpointRestore = 40;
+  struct {
+    uint32_t version;
+    int pid;
+  } header{kCapabilityVersion3, 0};
+  struct {
+    uint32_t effective, permitted, inheritable;
+  } data[2] = {};
+  const bool capable = crt::sys::Capget(&header, data).ok() && ((data[0].effective >> kCapSysAdmin & 1) != 0 ||
+                                                               (data[1].effective >> (kCapCheckpointRestore - 32) & 1) != 0);
+  if (!capable) {
+    return error.Fail(EPERM, "/proc/self/exe cannot be set to the program: that needs CAP_CHECKPOINT_RESTORE (or "
+                             "CAP_SYS_ADMIN), and --require-exe asks for it");
+  }
+  plan->exe_required = true;
+  return true;
+}
+
 bool DrawRandomness(Randomness* random, Error& error) {
   if (auto r = crt::sys::Getrandom(random, sizeof *random, 0); !r || r.value() != sizeof *random) {
     return error.Fail(r.ok() ? EIO : r.error(), "getrandom failed");
@@ -52,7 +75,7 @@ bool Prepare(const Source& source, const char* const argv[], const char* const e
   const auto args = Counted(argv ? argv : kEmpty), env = Counted(envp ? envp : kEmpty);
   return Resolve(source, args, env, options, rollback, &run->target, error) &&
          Observe(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
-         PlanExec(run->target, run->state, run->random, &run->plan, error);
+         PlanExec(run->target, run->state, run->random, &run->plan, error) && RequireExe(options, &run->plan, error);
 }
 
 // Stage: the plan's mappings, undoable (`rollback` owns each as it is made).

@@ -80,6 +80,11 @@ struct Options {
    * the page (one anonymous r-x page) then stays in the program. For comparison, and for hosts
    * that forbid writes through /proc/self/mem. */
   bool handoff_page = false;
+  /* Fail with -EPERM, before anything changes, rather than start a program whose /proc/self/exe
+   * would stay the caller's: setting it (PR_SET_MM_MAP's exe_fd) needs CAP_CHECKPOINT_RESTORE or
+   * CAP_SYS_ADMIN. Programs that find themselves through /proc/self/exe (java, clang -cc1,
+   * $ORIGIN run paths, Go's os.Executable) misbehave without it. */
+  bool require_exe = false;
 };
 
 /* Same contracts as the C functions. */
