@@ -236,6 +236,7 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (stack.grows) add(HandoffStep::kGrowStack);
   if (stack.copy_low > stack.low) add(HandoffStep::kClearOldFrames);
   add(HandoffStep::kCopyStack);
+  if (plan->page_zero.map) add(HandoffStep::kMapPageZero);
   add(HandoffStep::kSetMmMap);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
   if (!state.fresh) {
@@ -301,8 +302,12 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
       !PlanMmMap(t, state, random, plan, error)) {
     return false;
   }
-  // Every x86-64 exec clears READ_IMPLIES_EXEC (spec C13), before it maps the program.
-  plan->clear_read_implies_exec = (state.personality & READ_IMPLIES_EXEC) != 0;
+  // The new personality, in force before the program is mapped, and page 0 (spec C13).
+  plan->personality = PersonalityAfterExec(state.personality, false);
+  plan->page_zero = PlanPageZero(plan->personality, state.page_zero);
+  if (plan->page_zero.refuse) {
+    return error.Fail(EPERM, "page 0 is sealed (MMAP_PAGE_ZERO) and the program must not have it");
+  }
   PlanStaging(state, plan);
   PlanResets(t, state, plan);
   PlanHandoff(state, plan);
@@ -312,7 +317,7 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
 const char* HandoffStepName(HandoffStep step) {
   constexpr const char* kNames[] = {
       "reset architecture state", "unmap everything else",  "move the vDSO",      "move images into place",
-      "grow the stack",           "clear old stack frames", "copy the new stack", "PR_SET_MM_MAP",
+      "grow the stack",           "clear old stack frames", "copy the new stack", "map page 0", "PR_SET_MM_MAP",
       "close descriptors",        "reset signals",          "delete timers",      "forget thread lists",
       "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable"};
   static_assert(std::size(kNames) == static_cast<size_t>(HandoffStep::kExecStack) + 1);

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/personality.h>
 
 namespace ulexec {
 namespace {
@@ -57,10 +56,8 @@ bool Prepare(const Source& source, const char* const argv[], const char* const e
 bool MapPlan(const ExecPlan& plan, unsigned long personality, Rollback& rollback, Error& error) {
   const VdsoPlan& vdso = plan.vdso;
   if (vdso.early && !MoveVdsoEarly(vdso.block, vdso.final.start, vdso.aside, &rollback.vdso, error)) return false;
-  if (plan.clear_read_implies_exec) {
-    if (!crt::sys::Personality(personality & ~READ_IMPLIES_EXEC)) {
-      return error.Fail(EINVAL, "cannot clear READ_IMPLIES_EXEC");
-    }
+  if (plan.personality != personality) {
+    if (!crt::sys::Personality(plan.personality)) return error.Fail(EINVAL, "cannot set the personality");
     rollback.personality_changed = true;
     rollback.personality = personality;
   }

@@ -2,6 +2,7 @@
 #include "handoff-plan.h"
 
 #include "mapper.h"
+#include "page.h"
 #include "proc-files.h"
 
 #include <crt/string.h>
@@ -18,6 +19,7 @@ namespace ulexec {
 namespace {
 
 constexpr uint64_t kSigIgn = 1;
+constexpr long kSysMseal = 462;  // not in Debian 12's headers
 
 class Writer {
  public:
@@ -45,6 +47,13 @@ class Writer {
         return true;
       case HandoffStep::kCopyStack:
         return CopyStack();
+      case HandoffStep::kMapPageZero:
+        // Sealed where the kernel seals it; without CAP_SYS_RAWIO the mapping fails and is
+        // ignored, as binfmt_elf ignores it (spec C13).
+        h_.Syscall(SYS_mmap, 0, kPageSize, PROT_READ | PROT_EXEC, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+                   static_cast<uint64_t>(-1), 0, Handoff::kMayFail);
+        h_.Syscall(kSysMseal, 0, kPageSize, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
       case HandoffStep::kSetMmMap:
         return SetMmMap();
       case HandoffStep::kCloseDescriptors:
@@ -93,9 +102,10 @@ class Writer {
   // munmap of everything in the user address space but the stack, the vDSO, the hand-off area
   // and the images (in a few calls: munmap takes ranges with any number of mappings and holes).
   void UnmapAllBut() {
-    Range keep[5];
+    Range keep[6];
     size_t n = 0;
     keep[n++] = {stack().low, stack().request.stack_top};
+    if (plan_.page_zero.keep) keep[n++] = {0, kPageSize};
     if (vdso_now_.size()) keep[n++] = vdso_now_;
     keep[n++] = {h_.start(), h_.start() + h_.size()};
     for (const PlannedImage& image : plan_.image_list())

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -78,6 +79,20 @@ void ReadSignals(ProcessState* s) {
   }
 }
 
+// Whether page 0 is mapped, and sealed: mprotect to the protection it has is a no-op unless the
+// mapping is sealed (EPERM).
+PageZeroNow ReadPageZero(std::string_view maps) {
+  MapsLine zero;
+  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
+    if (m.start == 0) zero = m;
+  });
+  if (zero.end == 0) return PageZeroNow::kNone;
+  const int prot = (zero.perms[0] == 'r' ? PROT_READ : 0) | (zero.perms[1] == 'w' ? PROT_WRITE : 0) |
+                   (zero.perms[2] == 'x' ? PROT_EXEC : 0);
+  auto r = crt::sys::Mprotect(nullptr, kPageSize, prot);
+  return !r && r.error() == EPERM ? PageZeroNow::kSealed : PageZeroNow::kMapped;
+}
+
 }  // namespace
 
 bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
@@ -91,6 +106,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   s.rlimit_data = lim.rlim_cur;
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
+  s.page_zero = ReadPageZero(s.maps);
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

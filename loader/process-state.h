@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "layout.h"
+#include "personality.h"
 #include "proc-maps.h"
 
 #include <crt/process.h>
@@ -40,6 +41,7 @@ struct ProcessState {
   uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
+  PageZeroNow page_zero = PageZeroNow::kNone;  // what is at address 0 (MMAP_PAGE_ZERO, spec C13)
   AddressSpace space;
   std::string_view maps;  // the text of /proc/self/maps
 

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/personality.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -311,6 +313,22 @@ TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) 
   EXPECT_TRUE(Has(plan_, HandoffStep::kSetName));
   EXPECT_TRUE(plan_.stack.executable);
   EXPECT_EQ(plan_.step_list().back(), HandoffStep::kExecStack);
+}
+
+TEST_F(ExecPlanTest, PersonalityLosesReadImpliesExecAndMmapPageZeroMapsPageZero) {
+  Use(ElfBuilder::Exec());
+  state_.personality = READ_IMPLIES_EXEC | MMAP_PAGE_ZERO | UNAME26;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.personality, static_cast<unsigned long>(MMAP_PAGE_ZERO | UNAME26));
+  EXPECT_TRUE(Has(plan_, HandoffStep::kMapPageZero));
+  EXPECT_FALSE(plan_.page_zero.keep);
+  state_.page_zero = PageZeroNow::kSealed;  // the kernel's sealed page 0: kept, not mapped again
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(plan_.page_zero.keep);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kMapPageZero));
+  state_.personality = 0;  // sealed, but the program must not have it
+  EXPECT_FALSE(Plan());
+  EXPECT_EQ(error_.code, EPERM);
 }
 
 TEST_F(ExecPlanTest, TheHandoffAreaGoesAboveMmapBaseAndFitsTheStack) {
