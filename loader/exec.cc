@@ -21,15 +21,18 @@ std::span<const char* const> Counted(const char* const* v) {
   return {v, n};
 }
 
-// Observe: the process's memory, limits and what an exec resets.
-bool Observe(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
-             Error& error) {
+// Observe, first part: the process's memory and limits, read before the program is opened so
+// that /proc/self/maps needs no descriptor beside the loader's (a small RLIMIT_NOFILE, README).
+bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
-  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error) ||
-      !ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) {
-    return false;
-  }
+  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error);
+}
+
+// Observe, the rest: what an exec resets, and what the files found by Resolve ask for.
+bool ObserveResets(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
+                   Error& error) {
+  if (!ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) return false;
   state->thp = (target.program_on_thp_fs || target.interpreter_on_thp_fs) &&
                crt::sys::Faccessat(AT_FDCWD, "/sys/kernel/mm/transparent_hugepage", F_OK).ok();
   return true;
@@ -47,8 +50,9 @@ bool Prepare(const Source& source, const char* const argv[], const char* const e
              Rollback& rollback, DryRun* run, Error& error) {
   static const char* const kEmpty[] = {nullptr};
   const auto args = Counted(argv ? argv : kEmpty), env = Counted(envp ? envp : kEmpty);
-  return Resolve(source, args, env, options, rollback, &run->target, error) &&
-         Observe(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
+  return ObserveMemory(options, &run->state, error) &&
+         Resolve(source, args, env, options, rollback, &run->target, error) &&
+         ObserveResets(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
          PlanExec(run->target, run->state, run->random, &run->plan, error);
 }
 

@@ -100,6 +100,10 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
     if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return false;
     t->argv_head.Rewrite(line.interpreter, line.argument, script);
     script = line.interpreter;
+    if (depth == 0 && from_path) {  // the line is copied: one descriptor fewer (RLIMIT_NOFILE)
+      (void)crt::sys::Close(fd);
+      rollback.own_fds[0] = -1;
+    }
     if (rollback.own_fds[2] >= 0) (void)crt::sys::Close(rollback.own_fds[2]);
     rollback.own_fds[2] = -1;
     Error open_error;
