@@ -5,6 +5,7 @@
 #pragma once
 
 #include "auxv.h"
+#include "credentials.h"
 #include "error.h"
 #include "image-plan.h"
 #include "personality.h"
@@ -85,8 +86,13 @@ enum class HandoffStep : uint8_t {
   kSetDumpable,        // PR_SET_DUMPABLE 1
   kSetName,            // PR_SET_NAME comm (spec E6)
   kExecStack,          // mprotect of the stack with PROT_EXEC (spec C8)
+  // Last, after everything that needs privilege: a set-id exec's new credentials (spec E13).
+  kSetIds,              // setresgid, then setresuid (which may drop CAP_SETGID)
+  kClearAmbient,        // PR_CAP_AMBIENT_CLEAR_ALL
+  kSetCapabilities,     // capset
+  kClearDeathSignal,    // PR_SET_PDEATHSIG 0, for a secure exec
 };
-constexpr size_t kMaxHandoffSteps = 17;
+constexpr size_t kMaxHandoffSteps = 21;
 
 const char* HandoffStepName(HandoffStep step);
 
@@ -103,6 +109,7 @@ struct ExecPlan {
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
   unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
+  CredPlan creds;                        // the credentials after the exec (spec E13)
 
   std::span<const int> close_fds;            // descriptors the hand-off closes
   SignalReset signals[kMaxSignal + 1] = {};  // [1..64]

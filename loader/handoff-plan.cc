@@ -84,6 +84,24 @@ class Writer {
         h_.Syscall(SYS_mprotect, stack().low, stack().request.stack_top - stack().low,
                    PROT_READ | PROT_WRITE | PROT_EXEC);
         return true;
+      // A set-id exec's credentials (spec E13), as root can always make them (the plan checked
+      // that it can). None may fail: a failure would leave the program more privilege than
+      // execve gives, so it ends the process instead. Changing the effective ids also makes
+      // the kernel set dumpable to suid_dumpable, as execve does.
+      case HandoffStep::kSetIds: {
+        const Creds& next = plan_.creds.next;
+        h_.Syscall(SYS_setresgid, next.gid[Creds::kReal], next.gid[Creds::kEffective], next.gid[Creds::kSaved]);
+        h_.Syscall(SYS_setresuid, next.uid[Creds::kReal], next.uid[Creds::kEffective], next.uid[Creds::kSaved]);
+        return true;
+      }
+      case HandoffStep::kClearAmbient:
+        h_.Syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+        return true;
+      case HandoffStep::kSetCapabilities:
+        return SetCapabilities();
+      case HandoffStep::kClearDeathSignal:
+        h_.Syscall(SYS_prctl, PR_SET_PDEATHSIG, 0);
+        return true;
     }
     return true;
   }
@@ -201,6 +219,14 @@ class Writer {
       if (r == SignalReset::kKeep) continue;
       h_.Syscall(SYS_rt_sigaction, sig, reinterpret_cast<uint64_t>(r == SignalReset::kIgnore ? ign : dfl), 0, 8);
     }
+    return true;
+  }
+
+  bool SetCapabilities() {
+    auto* caps = static_cast<KernelCaps*>(Payload(sizeof(KernelCaps)));
+    if (caps == nullptr) return false;
+    *caps = ToKernelCaps(plan_.creds.next);
+    h_.Syscall(SYS_capset, reinterpret_cast<uint64_t>(&caps->header), reinterpret_cast<uint64_t>(caps->data));
     return true;
   }
 

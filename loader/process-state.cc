@@ -107,6 +107,9 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
   s.page_zero = ReadPageZero(s.maps);
+  std::string_view status;
+  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &status, error)) return false;
+  if (!ParseStatusCreds(status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

@@ -1,8 +1,9 @@
 // Observe: what the calling process already is, as one value. Read once per exec (from
-// /proc/self/{maps,auxv,fd,timers}, getrlimit, personality, sigaction); everything after it is
+// /proc/self/{maps,status,auxv,fd,timers}, getrlimit, personality, sigaction); everything after it is
 // planned from this value alone.
 #pragma once
 
+#include "credentials.h"
 #include "error.h"
 #include "layout.h"
 #include "personality.h"
@@ -42,6 +43,7 @@ struct ProcessState {
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
   PageZeroNow page_zero = PageZeroNow::kNone;  // what is at address 0 (MMAP_PAGE_ZERO, spec C13)
+  Creds creds;                                 // ids and capability sets (spec E13)
   AddressSpace space;
   std::string_view maps;  // the text of /proc/self/maps
 
@@ -55,7 +57,8 @@ struct ProcessState {
   bool thp = false;                      // transparent huge pages are built in (placement.h)
 };
 
-// Reads the process's memory map, auxv, limits and personality (the part every exec needs).
+// Reads the process's memory map, auxv, limits, personality and credentials (the part every exec
+// needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
 // image when it is not in the mmap area (ignored for mmap_base), or an empty range.
 [[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,

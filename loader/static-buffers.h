@@ -24,6 +24,8 @@ struct StaticBuffers {
   char maps[256 * 1024];
   // /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
   crt::AuxEntry auxv[64];
+  // /proc/self/status, for the credentials (spec E13): about 1.5 KiB.
+  char status[8192];
   // /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
   char timers[64 * 1024];
   // Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.

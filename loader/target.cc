@@ -14,7 +14,9 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 namespace ulexec {
@@ -50,6 +52,16 @@ bool OnThpFileSystem(const ProgramFile& file) {
   constexpr long kExt4Magic = 0xEF53, kXfsMagic = 0x58465342;
   struct statfs fs = {};
   return crt::Syscall(SYS_fstatfs, file.fd, &fs) == 0 && (fs.f_type == kExt4Magic || fs.f_type == kXfsMagic);
+}
+
+// The owner, mode and mount flags of the file that runs: its set-id bits (spec E13).
+bool StatExecFile(int fd, ExecFile* file, Error& error) {
+  struct stat st = {};
+  struct statfs fs = {};
+  if (auto r = crt::sys::Fstat(fd, &st); !r) return error.Fail(r.error(), "fstat failed");
+  if (crt::Syscall(SYS_fstatfs, fd, &fs) != 0) return error.Fail(EIO, "fstatfs failed");
+  *file = {st.st_uid, st.st_gid, st.st_mode, (fs.f_flags & ST_NOSUID) != 0};
+  return true;
 }
 
 // The descriptor the program comes from: opened from the path, a memfd holding the bytes, or the
@@ -160,6 +172,7 @@ bool Resolve(const Source& source, std::span<const char* const> argv, std::span<
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).
   t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
+  if (!StatExecFile(t->program->fd, &t->exec_file, error)) return false;
   if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
   // What the kernel would die of comes after the interpreter's errors, as in the kernel.
   if (!CheckImage(*t->program, Role::kProgram, error)) return false;

@@ -2,6 +2,7 @@
 // the argv head the #! lines make, AT_EXECFN and comm — as a `Target` value.
 #pragma once
 
+#include "credentials.h"
 #include "error.h"
 #include "program-file.h"
 #include "script.h"
@@ -66,6 +67,7 @@ struct Target {
   ArgvHead argv_head;                  // argv[0], or what #! lines made of it
   std::span<const char* const> argv;   // the caller's argv and envp, counted once
   std::span<const char* const> envp;
+  ExecFile exec_file;  // the owner, mode and mount of the ELF file that runs (its set-id bits, spec E13)
   // The files lie on a file system whose large mappings the kernel aligns to 2 MiB (placement.h).
   bool program_on_thp_fs = false;
   bool interpreter_on_thp_fs = false;
