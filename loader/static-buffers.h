@@ -3,6 +3,7 @@
 // zero-filled .bss, so they cost nothing until touched, and go away with the loader's memory.
 #pragma once
 
+#include "binfmt-misc.h"
 #include "program-file.h"
 #include "script.h"
 
@@ -20,6 +21,11 @@ struct StaticBuffers {
   char interp_path[kMaxInterpSize];
   // One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
   Shebang shebangs[kMaxScriptDepth + 1];
+  // binfmt_misc: the entry taken at each level of nesting, the names of up to 64 entries (the
+  // kernel has no limit; Debian registers a dozen), and one entry file's text.
+  BinfmtEntry binfmt_entries[kMaxScriptDepth + 1];
+  char binfmt_names[64][64];
+  char binfmt_text[1024];
   // /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
   char maps[256 * 1024];
   // /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
