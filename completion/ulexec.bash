@@ -60,7 +60,7 @@ _ulexec()
         return 0
     fi
     if [[ $options && $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-a --fd --no-path-search --explain --explain=json --syntax=att --syntax=intel --help --version -- -' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-a --fd --no-path-search --handoff-page --require-exe --explain --explain=json --syntax=att --syntax=intel --help --version -- -' -- "$cur")
     elif [[ $path_search && $cur != */* ]]; then
         mapfile -t COMPREPLY < <(_ulexec_path_programs "$cur")
     else

@@ -7,6 +7,7 @@
 #include "exec.h"
 #include "image-plan.h"
 #include "program-file.h"
+#include "restorer-entry.h"
 #include "script.h"
 
 #include <crt/errno-names.h>
@@ -20,6 +21,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <fmt/format.h>
 #include <fcntl.h>
 #include <memory>
@@ -161,6 +164,36 @@ ImageView DescribeImage(const char* role, const char* path, const ulexec::Planne
   return image;
 }
 
+// The restorer the hand-off will enter through (restorer-stub.cc does the same on the mapped
+// images): the interpreter's first, then the program's, read here from the files as mapped.
+void HandoffEntry(const ulexec::DryRun& dry, SideEffects* effects) {
+  const ulexec::ExecPlan& plan = dry.plan;
+  const char* paths[2] = {dry.target.elf_path, dry.target.interp_path};
+  for (size_t i = plan.image_count; i-- > 0 && plan.stack.entry_frame != 0;) {
+    const ulexec::ElfFile& elf = plan.images[i].file->elf;
+    std::ifstream in(paths[i], std::ios::binary);
+    const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::vector<unsigned char> image(elf.span_end - elf.span_start);
+    for (const Elf64_Phdr& ph : elf.phdrs) {
+      if (ph.p_type != PT_LOAD || ph.p_offset >= file.size()) continue;
+      const size_t n = std::min<uint64_t>(ph.p_filesz, file.size() - ph.p_offset);
+      memcpy(image.data() + (ph.p_vaddr - elf.span_start), file.data() + ph.p_offset, n);
+    }
+    ulexec::RestorerEntry at;
+    if (!ulexec::FindRestorerEntry(elf, file.size(), image.data(), &at)) continue;
+    effects->restorer = plan.images[i].place.range.start + at.restorer;
+    effects->handoff_entry = fmt::format(
+        "through the {}'s own signal restorer at {:#x} ({}+{:#x}): a stub planted before it unmaps the hand-off, "
+        "so nothing of ulexec stays; the entry frame lies below sp (spec B6; --handoff-page keeps the page)",
+        i == 0 ? "program" : "interpreter", effects->restorer, paths[i], at.restorer + elf.span_start);
+    return;
+  }
+  effects->handoff_entry = plan.stack.entry_frame == 0
+                               ? "from the hand-off page, which stays: no room below sp for the entry frame (spec B6)"
+                               : "from the hand-off page, which stays (one anonymous r-x page): neither the program "
+                                 "nor an interpreter carries a signal restorer (spec B6)";
+}
+
 // The side effects the plan's hand-off steps have (spec E1, E4, E6, E7). Of the descriptors, only
 // the caller's: not `own_fd` (explain's copy of standard input), nor those the dry run opened for
 // itself and closed again. Call it right after PlanOnly, before a descriptor number is reused.
@@ -184,6 +217,7 @@ SideEffects Effects(const ulexec::DryRun& dry, int own_fd) {
   for (const ulexec::HandoffStep step : dry.plan.step_list()) {
     effects.handoff_steps.push_back(ulexec::HandoffStepName(step));
   }
+  HandoffEntry(dry, &effects);
   return effects;
 }
 

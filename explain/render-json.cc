@@ -116,7 +116,10 @@ std::string RenderJson(const Explanation& ex) {
                            {"signals_still_ignored", s.signals_ignored},
                            {"comm", s.comm},
                            {"exe", s.exe},
-                           {"handoff_steps", s.handoff_steps}};
+                           {"handoff_steps", s.handoff_steps},
+                           {"handoff_entry", {{"via", s.restorer ? "restorer" : "page"},
+                                              {"restorer", Hex(s.restorer)},
+                                              {"why", s.handoff_entry}}}};
   }
   return out.dump(2) + "\n";
 }

@@ -118,6 +118,7 @@ void Effects(Out& o, const SideEffects& s) {
   o.Line("  process name (comm):              {} (spec E6)", s.comm);
   o.Line("  /proc/self/exe:                   {} (spec E7)", s.exe);
   o.Line("  after the point of no return:     {}", fmt::join(s.handoff_steps, ", "));
+  o.Line("  the program is entered:           {}", s.handoff_entry);
 }
 
 }  // namespace

@@ -100,6 +100,8 @@ struct SideEffects {
   std::vector<std::string> signals_reset, signals_ignored;
   std::string comm, exe;
   std::vector<std::string> handoff_steps;  // what runs after the point of no return, in order
+  uint64_t restorer = 0;  // the program's signal restorer the hand-off enters through, or 0
+  std::string handoff_entry;  // how the hand-off enters the program, and why (docs/execve.md#B6)
 };
 
 struct Explanation {

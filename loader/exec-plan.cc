@@ -9,6 +9,7 @@
 #include <crt/string.h>
 #include <crt/sys.h>
 #include <ulexec/arch/constants.h>
+#include <ulexec/arch/entry-frame.h>
 
 #include <errno.h>
 #include <sys/personality.h>
@@ -126,6 +127,9 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   if (size < stack.copy_bytes()) size = stack.copy_bytes();
   stack.low = space.stack_top - size;
   stack.grows = stack.low < state.stack.start;
+  // Entering through the program's restorer, the rt_sigreturn frame lies just below sp (B6).
+  const uint64_t frame = (stack.layout.sp - arch::kEntryFrameSize) & ~uint64_t{15};
+  stack.entry_frame = frame >= stack.low ? frame : 0;
   stack.executable = elf.exec_stack;
   return true;
 }
@@ -254,12 +258,12 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
   if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
   if (creds.secure) add(HandoffStep::kClearDeathSignal);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in all), and a
-  // reset per signal, a close per descriptor and a delete per timer.
-  plan->handoff_max_ops = 40 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
+  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in
+  // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
+  plan->handoff_max_ops = 41 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
-                          sizeof(KernelCaps) + 7 * size_t{16};  // + the alignment of each piece
+                          sizeof(KernelCaps) + arch::kEntryFrameSize + 8 * size_t{16};  // + each piece's alignment
   // Just above mmap_base, with a page of gap (so that it does not look like part of the image
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).

@@ -61,6 +61,7 @@ struct StackPlan {
   uint64_t low = 0;         // the new [stack] mapping is [low, stack_top) (spec A13)
   bool grows = false;       // the current [stack] starts above `low`: a write grows it
   bool executable = false;  // PT_GNU_STACK asks for PF_X (spec C8)
+  uint64_t entry_frame = 0;  // the entry frame's place when entering through a restorer (B6); 0: none
   uint64_t copy_bytes() const { return request.stack_top - copy_low; }
 };
 
@@ -107,6 +108,7 @@ struct ExecPlan {
   size_t auxv_count = 0;
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
+  bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
   unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
   CredPlan creds;                        // the credentials after the exec (spec E13)

@@ -3,6 +3,7 @@
 
 #include "handoff-plan.h"
 #include "host-checks.h"
+#include "restorer-stub.h"
 #include "rollback.h"
 #include "static-buffers.h"
 
@@ -38,6 +39,21 @@ bool ObserveResets(const Target& target, const Options& options, const Rollback&
   return true;
 }
 
+// Options::require_exe: PR_SET_MM_MAP's exe_fd needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN
+// (docs/execve.md#G4), effective now (Observe read them: ProcessState::creds); refused here,
+// before anything changes, without one.
+bool RequireExe(const Options& options, const ProcessState& state, ExecPlan* plan, Error& error) {
+  if (!options.require_exe) return true;
+  constexpr unsigned kCapSysAdmin = 21, kCapCheckpointRestore = 40;
+  const uint64_t effective = state.creds.effective;
+  if ((effective >> kCapSysAdmin & 1) == 0 && (effective >> kCapCheckpointRestore & 1) == 0) {
+    return error.Fail(EPERM, "/proc/self/exe cannot be set to the program: that needs CAP_CHECKPOINT_RESTORE (or "
+                             "CAP_SYS_ADMIN), and --require-exe asks for it");
+  }
+  plan->exe_required = true;
+  return true;
+}
+
 bool DrawRandomness(Randomness* random, Error& error) {
   if (auto r = crt::sys::Getrandom(random, sizeof *random, 0); !r || r.value() != sizeof *random) {
     return error.Fail(r.ok() ? EIO : r.error(), "getrandom failed");
@@ -53,7 +69,8 @@ bool Prepare(const Source& source, const char* const argv[], const char* const e
   return ObserveMemory(options, &run->state, error) &&
          Resolve(source, args, env, options, rollback, &run->target, error) &&
          ObserveResets(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
-         PlanExec(run->target, run->state, run->random, &run->plan, error);
+         PlanExec(run->target, run->state, run->random, &run->plan, error) &&
+         RequireExe(options, run->state, &run->plan, error);
 }
 
 // Stage: the plan's mappings, undoable (`rollback` owns each as it is made).
@@ -85,6 +102,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
   const Range vdso_now = plan.vdso.early ? plan.vdso.final : plan.vdso.block.range;
   const std::byte* stack_copy = nullptr;
   if (!WriteHandoffSteps(plan, vdso_now, handoff, &stack_copy, error)) return false;
+  // Where the program carries a signal restorer, the hand-off ends through it and leaves nothing.
+  const uint64_t restorer = options.handoff_page ? 0 : PlantRestorerStub(plan, rollback.images, rollback.mask, handoff);
 
   const Target& t = run.target;
   const StackPlan& stack = plan.stack;
@@ -100,7 +119,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
                        stack.layout.sp,
                        stack_copy,
                        stack.copy_bytes(),
-                       plan.auxv_count};
+                       plan.auxv_count,
+                       restorer};
   if (options.before_entry && !options.before_entry(view, options.before_entry_context)) {
     return error.Fail(ECANCELED, "cancelled before the point of no return");
   }

@@ -202,8 +202,11 @@ class Writer {
     if (with == nullptr || without == nullptr) return false;
     *with = *without = plan_.mm;
     without->exe_fd = static_cast<uint32_t>(-1);
+    // Required, exe_fd was checked before the point of no return (CanSetExe); a failure now (a
+    // seccomp filter) ends the process rather than run the program with the wrong exe.
     h_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(with), sizeof *with, 0, 0,
-               Handoff::kMayFail | Handoff::kSkipNextIfOk);
+               plan_.exe_required ? Handoff::kMustSucceed : Handoff::kMayFail | Handoff::kSkipNextIfOk);
+    if (plan_.exe_required) return true;
     h_.Syscall(SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<uint64_t>(without), sizeof *without, 0, 0,
                Handoff::kMayFail);
     return true;

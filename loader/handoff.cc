@@ -59,7 +59,7 @@ void* Handoff::Payload(size_t bytes) {
 
 bool Handoff::Seal(uint64_t entry, uint64_t sp, uint64_t sigmask, Error& error) {
   if (overflow_) return error.Fail(E2BIG, "internal error: the hand-off table is too small");
-  *header_ = Header{count_, start_ + kPageSize, size_ - kPageSize, 0};
+  *header_ = Header{count_, start_ + kPageSize, size_ - kPageSize, stub_, stub_sp_, 0};
   char* stub = reinterpret_cast<char*>(start_);
   arch::WriteEntryFrame(stub + (ulexec_handoff_frame - ulexec_handoff_begin), entry, sp, sigmask);
   auto r = crt::sys::Mprotect(stub, kPageSize, PROT_READ | PROT_EXEC);

@@ -7,7 +7,8 @@
 //   Seal()    writes the entry frame and makes the stub page read+execute (still reversible)
 //   Enter()   the point of no return
 //
-// After the jump only the stub's page remains in the new program (the stub unmaps the table).
+// After the jump nothing of the area remains when the hand-off enters through the program's own
+// signal restorer (EnterThrough(), docs/execve.md#B6); otherwise the stub's page remains.
 #pragma once
 
 #include "error.h"
@@ -27,7 +28,7 @@ class Handoff {
   };
 
   // The stub's page, then the table (a header and 64 bytes per op) and the payload.
-  static constexpr uint64_t TableBytes(size_t max_ops) { return 32 + 64 * max_ops; }
+  static constexpr uint64_t TableBytes(size_t max_ops) { return 48 + 64 * max_ops; }
   static constexpr uint64_t AreaSize(size_t max_ops, size_t payload_bytes) {
     return kPageSize + PageAlign(TableBytes(max_ops) + payload_bytes + 16);
   }
@@ -46,6 +47,10 @@ class Handoff {
   void* Payload(size_t bytes);
   bool overflowed() const { return overflow_; }
 
+  // Enter through the restorer stub at `stub`, with the entry frame at `frame` (written there by
+  // a Copy op of WriteEntryFrame's bytes) instead of in the area's first page.
+  void EnterThrough(uint64_t stub, uint64_t frame) { stub_ = stub, stub_sp_ = frame + 8; }
+
   [[nodiscard]] bool Seal(uint64_t entry, uint64_t sp, uint64_t sigmask, Error& error);
   [[noreturn]] void Enter();
 
@@ -56,11 +61,12 @@ class Handoff {
     uint64_t flags;
   };
   struct Header {
-    uint64_t count, unmap_base, unmap_len, reserved;
+    uint64_t count, unmap_base, unmap_len, stub, stub_sp, reserved;
   };
-  static_assert(sizeof(Op) == 64 && sizeof(Header) == 32);
+  static_assert(sizeof(Op) == 64 && sizeof(Header) == 48);  // TableBytes
 
   uint64_t start_ = 0, size_ = 0;
+  uint64_t stub_ = 0, stub_sp_ = 0;
   Header* header_ = nullptr;
   Op* ops_ = nullptr;
   size_t count_ = 0, max_ops_ = 0;

@@ -36,6 +36,13 @@ constexpr std::string_view kUsage =
     "                     argv is ARG0 ARG...\n"
     "  --no-path-search   run PROGRAM as execve does: a name without a slash is\n"
     "                     a file here, and no /bin/sh for an unknown format\n"
+    "  --handoff-page     enter PROGRAM from ulexec's own hand-off page, which\n"
+    "                     then stays mapped, even where PROGRAM's signal restorer\n"
+    "                     would leave nothing behind\n"
+    "  --require-exe      refuse to run PROGRAM (126) when /proc/self/exe cannot\n"
+    "                     be made PROGRAM: that needs CAP_CHECKPOINT_RESTORE;\n"
+    "                     without it, programs that find themselves through\n"
+    "                     /proc/self/exe (java, clang, $ORIGIN paths) misbehave\n"
     "  -                  as PROGRAM: read the program from standard input\n"
     "  --explain[=json]   show what running PROGRAM would do, step by step, with\n"
     "                     the real addresses, and run nothing (JSON: for scripts)\n"
@@ -213,6 +220,8 @@ int main(int argc, char** argv, char** envp) {
   const char* argv0 = nullptr;
   bool path_search = true;
   ExplainRequest explain;
+  bool handoff_page = false;
+  bool require_exe = false;
   int exec_fd = -1;
   int i = 1;
   for (; i < argc; ++i) {
@@ -240,6 +249,14 @@ int main(int argc, char** argv, char** envp) {
       path_search = false;
       continue;
     }
+    if (arg == "--handoff-page") {
+      handoff_page = true;
+      continue;
+    }
+    if (arg == "--require-exe") {
+      require_exe = true;
+      continue;
+    }
     if (arg == "--fd") {
       unsigned long fd;
       if (++i == argc || !crt::ParseUnsigned(argv[i], &fd) || fd > 0x7fffffff) {
@@ -255,6 +272,8 @@ int main(int argc, char** argv, char** envp) {
   if (explain.syntax && !explain.mode) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
+  options.handoff_page = handoff_page;
+  options.require_exe = require_exe;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);
   // This image, linked at a fixed address away from where programs go (loader/meson.build).
   options.own_image_start = &__ehdr_start;

@@ -112,6 +112,7 @@ void ReportStack(const Context& ctx, crt::Writer& w);
 void ReportSignals(const Context& ctx, crt::Writer& w);
 void ReportFds(const Context& ctx, crt::Writer& w);
 void ReportMaps(const Context& ctx, crt::Writer& w);
+void ReportSmaps(const Context& ctx, crt::Writer& w);
 void ReportProc(const Context& ctx, crt::Writer& w);
 void ReportBrk(const Context& ctx, crt::Writer& w);
 void ReportTask(const Context& ctx, crt::Writer& w);

@@ -18,7 +18,7 @@ struct Section {
 constexpr Section kSections[] = {
     {"regs", ReportRegs},       {"args", ReportArgs},     {"env", ReportEnv},       {"auxv", ReportAuxv},
     {"image", ReportImage},     {"stack", ReportStack},   {"signals", ReportSignals}, {"fds", ReportFds},
-    {"maps", ReportMaps},       {"proc", ReportProc},     {"brk", ReportBrk},       {"task", ReportTask},
+    {"maps", ReportMaps},       {"smaps", ReportSmaps},   {"proc", ReportProc},     {"brk", ReportBrk},       {"task", ReportTask},
     {"personality", ReportPersonality}, {"canary", ReportCanary}, {"rseq", ReportRseq},
 };
 constexpr size_t kSectionCount = sizeof kSections / sizeof kSections[0];

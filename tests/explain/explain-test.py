@@ -253,6 +253,26 @@ class Output(unittest.TestCase):
         self.assertEqual(effects['comm'], os.path.basename(HELLO)[:15])
         self.assertEqual(effects['exe'], os.path.realpath(HELLO))
 
+    def test_handoff_entry(self):
+        # The probe that carries a signal restorer is entered through it (docs/execve.md#B6): the
+        # address is that of the restorer's bytes in its executable segment; the one without one,
+        # and --handoff-page, keep the page (the conformance test checks what really happens).
+        doc = explain([PROBES['static-pie']], prefix=['setarch', '-R'])
+        entry = doc['side_effects']['handoff_entry']
+        self.assertEqual(entry['via'], 'restorer', entry['why'])
+        restorer = int(entry['restorer'], 16)
+        image = doc['memory']['images'][0]
+        with open(PROBES['static-pie'], 'rb') as f:
+            data = f.read()
+        found = None
+        for seg in image['segments']:
+            start, size = int(seg['vaddr'], 16), int(seg['mem_size'], 16)
+            if 'x' in seg['prot'] and start <= restorer < start + size:
+                offset = int(seg['file_offset'], 16) + restorer - start
+                found = data[offset:offset + 9]
+        self.assertEqual(found, bytes.fromhex('48c7c00f0000000f05'))
+        self.assertEqual(explain([PROBES['static']])['side_effects']['handoff_entry']['via'], 'page')
+
     def test_random_choices_are_marked(self):
         doc = explain([PROBES['static-pie']])
         self.assertTrue(any(i['random'] and 'AT_RANDOM' in i['what'] for i in doc['stack']['items']))

@@ -74,6 +74,43 @@ TEST(Busybox, Applets) {
   ExpectSame({"/bin/busybox", "false"});
 }
 
+// What ulexec leaves in a real program that carries a signal restorer (busybox, static; cat,
+// glibc dynamic through ld.so): no anonymous executable mapping but the vDSO, and no anonymous
+// memory in any executable file mapping (docs/execve.md#B6) — each program reads its own smaps.
+TEST(NothingLeftBehind, BusyboxAndCat) {
+  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+           {"/bin/busybox", "cat", "/proc/self/smaps"}, {"/bin/cat", "/proc/self/smaps"}}) {
+    if (!Exists(argv[0].c_str())) continue;
+    SCOPED_TRACE(argv[0]);
+    std::vector<std::string> via = {g_ulexec};
+    via.insert(via.end(), argv.begin(), argv.end());
+    const RunResult direct = RunChild({.argv = argv}), through = RunChild({.argv = via});
+    ASSERT_EQ(through.status(), 0) << through.err;
+    auto summary = [](const std::string& smaps) {
+      std::string out, header;
+      size_t executable_file_mappings = 0;
+      for (size_t at = 0, end; at < smaps.size(); at = end + 1) {
+        end = smaps.find('\n', at);
+        if (end == std::string::npos) end = smaps.size();
+        const std::string line = smaps.substr(at, end - at);
+        if (line.find(':') > line.find(' ')) {
+          header = line;
+          const bool exec = line.find(" r-xp ") != std::string::npos;
+          const bool anonymous = line.find(" 00:00 0") != std::string::npos;
+          if (exec && anonymous && line.find("[vdso]") == std::string::npos) out += "anonymous r-x: " + line + "\n";
+          executable_file_mappings += exec && !anonymous;
+        } else if (line.rfind("Anonymous:", 0) == 0 && header.find(" r-xp ") != std::string::npos &&
+                   line.find(" 0 kB") == std::string::npos) {
+          out += "copied pages in " + header + ": " + line + "\n";
+        }
+      }
+      return out + std::to_string(executable_file_mappings) + " executable file mappings\n";
+    };
+    EXPECT_EQ(summary(through.out), summary(direct.out));
+    EXPECT_EQ(summary(direct.out).find("anonymous"), std::string::npos);
+  }
+}
+
 TEST(Coreutils, Basics) {
   const std::string dir = FixedFolder();
   ExpectSame({"/bin/ls", "-la", "--time-style=+", dir});

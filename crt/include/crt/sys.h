@@ -68,6 +68,9 @@ inline Result<size_t> Write(int fd, const void* buf, size_t n) { return SyscallR
 inline Result<size_t> Pread(int fd, void* buf, size_t n, off_t off) {
   return SyscallResult<size_t>(SYS_pread64, fd, buf, n, off);
 }
+inline Result<size_t> Pwrite(int fd, const void* buf, size_t n, off_t off) {
+  return SyscallResult<size_t>(SYS_pwrite64, fd, buf, n, off);
+}
 inline Result<int> Openat(int dirfd, const char* path, int flags, int mode = 0) {
   return SyscallResult<int>(SYS_openat, dirfd, path, flags, mode);
 }

@@ -1,11 +1,15 @@
 // The hand-off: the only code that runs after the point of no return. It is copied into a page
 // of its own (the loader's image is among the things it unmaps), runs a table of system calls
-// prepared by handoff.cc, unmaps the table, and enters the program with rt_sigreturn, which sets
-// every register, rflags, the signal mask, the alternate signal stack and (with a null fpstate)
-// the whole FPU/SSE/AVX state to the kernel's initial values in one step.
+// prepared by handoff.cc, and enters the program with rt_sigreturn, which sets every register,
+// rflags, the signal mask, the alternate signal stack and (with a null fpstate) the whole
+// FPU/SSE/AVX state to the kernel's initial values in one step. Two ways to the rt_sigreturn:
+// - through the program's own restorer (docs/execve.md#B6): jump to the stub planted before it,
+//   with rsp just above the entry frame on the new stack; the stub unmaps this page and the table
+//   and discards its own page copy, so nothing of the hand-off stays;
+// - from here, with the frame below in this page: this page stays, one anonymous r-x page.
 //
-// In:  rdi = the table: {count, unmap_base, unmap_len, 0} then `count` ops of 64 bytes:
-//      {nr, a1..a6, flags}; nr == -1 is a copy {dst, src, len}.
+// In:  rdi = the table: {count, unmap_base, unmap_len, stub, stub_sp, 0} then `count` ops of 64
+//      bytes: {nr, a1..a6, flags}; nr == -1 is a copy {dst, src, len}. stub == 0: enter from here.
 // Flags: 1 = may fail, 2 = skip the next op if this one succeeded.
 // A failing op without flag 1 ends in hlt: a SIGSEGV, as a failed execve past its point of no
 // return ends (spec D5).
@@ -16,11 +20,10 @@
 	.hidden ulexec_handoff_begin, ulexec_handoff_frame, ulexec_handoff_end
 	.balign 64
 ulexec_handoff_begin:
+	mov %rdi, %r14             // the table's header
 	mov %rdi, %r12
 	mov 0(%r12), %r13          // ops left
-	mov 8(%r12), %r14          // table mapping to unmap at the end
-	mov 16(%r12), %r15
-	add $32, %r12              // first op
+	add $48, %r12              // first op
 	xor %ebx, %ebx             // skip the next op?
 .Lloop:
 	test %r13, %r13
@@ -61,9 +64,15 @@ ulexec_handoff_begin:
 	rep movsb
 	jmp .Lnext
 .Ldone:
-	mov $11, %eax              // munmap(table)
-	mov %r14, %rdi
-	mov %r15, %rsi
+	mov 24(%r14), %rax         // the stub before the program's restorer
+	test %rax, %rax
+	jz .Lhere
+	mov 32(%r14), %rsp         // rt_sigreturn reads the frame at rsp - 8
+	jmp *%rax
+.Lhere:
+	mov 8(%r14), %rdi          // munmap(table)
+	mov 16(%r14), %rsi
+	mov $11, %eax
 	syscall
 	lea ulexec_handoff_frame+8(%rip), %rsp   // rt_sigreturn reads the frame at rsp - 8
 	mov $15, %eax              // rt_sigreturn

@@ -51,6 +51,10 @@ struct EntryView {
   const void* stack;        /* the bytes that will be at [stack_top - stack_size, stack_top) */
   size_t stack_size;        /* at least stack_top - sp */
   size_t auxv_count;        /* auxv entries, AT_NULL included */
+  /* The program's (or interpreter's) own signal restorer that the hand-off enters through, so
+   * that no page of the loader stays; 0 when the hand-off page stays (no restorer found, the
+   * stub could not be written, or Options::handoff_page). */
+  uint64_t restorer;
 };
 
 struct Options {
@@ -72,6 +76,15 @@ struct Options {
    * -ECANCELED. For demos and tools that show what is about to run. */
   bool (*before_entry)(const EntryView& view, void* context) = nullptr;
   void* before_entry_context = nullptr;
+  /* Enter through the hand-off page even where the program's own signal restorer could be used:
+   * the page (one anonymous r-x page) then stays in the program. For comparison, and for hosts
+   * that forbid writes through /proc/self/mem. */
+  bool handoff_page = false;
+  /* Fail with -EPERM, before anything changes, rather than start a program whose /proc/self/exe
+   * would stay the caller's: setting it (PR_SET_MM_MAP's exe_fd) needs CAP_CHECKPOINT_RESTORE or
+   * CAP_SYS_ADMIN. Programs that find themselves through /proc/self/exe (java, clang -cc1,
+   * $ORIGIN run paths, Go's os.Executable) misbehave without it. */
+  bool require_exe = false;
 };
 
 /* Same contracts as the C functions. */

@@ -1,0 +1,44 @@
+// Choosing the restorer the hand-off enters through (see restorer-entry.h).
+#include "restorer-entry.h"
+
+#include "page.h"
+
+#include <ulexec/arch/restorer.h>
+
+namespace ulexec {
+namespace {
+
+// Whether [start, end) touches the pages of any PT_LOAD of `file` other than `self`.
+bool SharesPages(const ElfFile& file, const Elf64_Phdr& self, uint64_t start, uint64_t end) {
+  for (const Elf64_Phdr& ph : file.phdrs) {
+    if (ph.p_type != PT_LOAD || &ph == &self || ph.p_memsz == 0) continue;
+    if (PageStart(ph.p_vaddr) < end && PageAlign(ph.p_vaddr + ph.p_memsz) > start) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image, RestorerEntry* out) {
+  for (const Elf64_Phdr& ph : file.phdrs) {
+    if (ph.p_type != PT_LOAD || (ph.p_flags & (PF_R | PF_W | PF_X)) != (PF_R | PF_X) || ph.p_offset >= file_size) {
+      continue;
+    }
+    const uint64_t in_file = ph.p_filesz < file_size - ph.p_offset ? ph.p_filesz : file_size - ph.p_offset;
+    // A zero-filled tail shares its page with the last file bytes: that page is not the file's.
+    const uint64_t file_end = ph.p_memsz > ph.p_filesz ? PageStart(ph.p_vaddr + in_file) : ph.p_vaddr + in_file;
+    if (file_end <= ph.p_vaddr) continue;
+    const std::span<const unsigned char> text(image + (ph.p_vaddr - file.span_start), file_end - ph.p_vaddr);
+    for (long at = arch::FindRestorer(text, 0); at >= 0; at = arch::FindRestorer(text, static_cast<size_t>(at) + 1)) {
+      const uint64_t restorer = ph.p_vaddr + static_cast<uint64_t>(at);
+      const uint64_t stub = restorer - arch::kRestorerStubSize;
+      const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
+      if (drop_end > PageAlign(file_end) || SharesPages(file, ph, drop, drop_end)) continue;
+      *out = {stub - file.span_start, restorer - file.span_start, drop - file.span_start, drop_end - drop};
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace ulexec

@@ -1,0 +1,27 @@
+// Where the hand-off can enter the program through the program's own signal restorer, leaving
+// no page of its own behind (docs/execve.md#B6): a pure choice over the mapped images' bytes.
+#pragma once
+
+#include "elf-file.h"
+
+#include <cstdint>
+
+namespace ulexec {
+
+// Offsets from the image's span_start (add where the image is mapped now, or where it will be).
+struct RestorerEntry {
+  uint64_t stub = 0;       // the stub is written here, just before the restorer
+  uint64_t restorer = 0;   // the restorer's first byte: the stub's last `syscall` ends here
+  uint64_t drop = 0;       // the page(s) holding the stub, discarded by its madvise
+  uint64_t drop_len = 0;   // one page, or two when the stub straddles a page boundary
+};
+
+// Looks for a restorer in the file-backed bytes of the readable, executable, not writable PT_LOADs
+// of `file` (`file_size` bytes long), which can be read at `image` (the image's span_start
+// mapped). Only bytes inside the file are read (a page past its end would be SIGBUS), and the
+// page(s) the stub goes into must hold nothing but that segment's file bytes: dropping them
+// restores the file.
+[[nodiscard]] bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image,
+                                     RestorerEntry* out);
+
+}  // namespace ulexec

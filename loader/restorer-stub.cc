@@ -1,0 +1,50 @@
+// Stage: the stub before the program's signal restorer (restorer-stub.h).
+#include "restorer-stub.h"
+
+#include "restorer-entry.h"
+
+#include <crt/sys.h>
+#include <ulexec/arch/entry-frame.h>
+#include <ulexec/arch/restorer.h>
+
+#include <fcntl.h>
+
+namespace ulexec {
+namespace {
+
+// Writes into this process's own memory as ptrace would, past page protections: a read-only
+// private file page gets a private copy and keeps its mapping's flags (no `ac`, as an mprotect
+// to writable would add).
+bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size) {
+  auto fd = crt::sys::Open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+  if (!fd) return false;
+  auto written = crt::sys::Pwrite(fd.value(), bytes, size, static_cast<off_t>(address));
+  (void)crt::sys::Close(fd.value());
+  return written && written.value() == size;
+}
+
+}  // namespace
+
+uint64_t PlantRestorerStub(const ExecPlan& plan, const Mapping (&mapped)[2], uint64_t sigmask, Handoff& handoff) {
+  const uint64_t frame = plan.stack.entry_frame;
+  // The stub's immediates: the area's length must fit 32 bits (it is a few pages).
+  if (frame == 0 || handoff.size() > UINT32_MAX) return 0;
+  for (size_t i = plan.image_count; i-- > 0;) {  // the interpreter first: small, and it has one
+    const PlannedImage& image = plan.images[i];
+    RestorerEntry at;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(mapped[i].start);
+    if (!FindRestorerEntry(image.file->elf, image.file->size, bytes, &at)) continue;
+    const uint64_t final = image.place.range.start;
+    unsigned char stub[arch::kRestorerStubSize];
+    arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);
+    void* copy = handoff.Payload(arch::kEntryFrameSize);
+    if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub)) return 0;
+    arch::WriteEntryFrame(copy, plan.entry, plan.stack.layout.sp, sigmask);
+    handoff.Copy(frame, copy, arch::kEntryFrameSize);
+    handoff.EnterThrough(final + at.stub, frame);
+    return final + at.restorer;
+  }
+  return 0;
+}
+
+}  // namespace ulexec
