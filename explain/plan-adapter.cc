@@ -180,7 +180,7 @@ void HandoffEntry(const ulexec::DryRun& dry, SideEffects* effects) {
       memcpy(image.data() + (ph.p_vaddr - elf.span_start), file.data() + ph.p_offset, n);
     }
     ulexec::RestorerEntry at;
-    if (!ulexec::FindRestorerEntry(elf, file.size(), image.data(), &at)) continue;
+    if (!ulexec::FindRestorerEntry(elf, file.size(), image.data(), /*from_end=*/i == 1, &at)) continue;
     effects->restorer = plan.images[i].place.range.start + at.restorer;
     effects->handoff_entry = fmt::format(
         "through the {}'s own signal restorer at {:#x} ({}+{:#x}): a stub planted before it unmaps the hand-off, "

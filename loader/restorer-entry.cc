@@ -19,8 +19,12 @@ bool SharesPages(const ElfFile& file, const Elf64_Phdr& self, uint64_t start, ui
 
 }  // namespace
 
-bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image, RestorerEntry* out) {
-  for (const Elf64_Phdr& ph : file.phdrs) {
+bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image, bool from_end,
+                       RestorerEntry* out) {
+  constexpr size_t kChunk = 16 * 1024;
+  const size_t count = file.phdrs.size();
+  for (size_t k = 0; k < count; ++k) {
+    const Elf64_Phdr& ph = file.phdrs[from_end ? count - 1 - k : k];
     if (ph.p_type != PT_LOAD || (ph.p_flags & (PF_R | PF_W | PF_X)) != (PF_R | PF_X) || ph.p_offset >= file_size) {
       continue;
     }
@@ -29,13 +33,31 @@ bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned c
     const uint64_t file_end = ph.p_memsz > ph.p_filesz ? PageStart(ph.p_vaddr + in_file) : ph.p_vaddr + in_file;
     if (file_end <= ph.p_vaddr) continue;
     const std::span<const unsigned char> text(image + (ph.p_vaddr - file.span_start), file_end - ph.p_vaddr);
-    for (long at = arch::FindRestorer(text, 0); at >= 0; at = arch::FindRestorer(text, static_cast<size_t>(at) + 1)) {
-      const uint64_t restorer = ph.p_vaddr + static_cast<uint64_t>(at);
-      const uint64_t stub = restorer - arch::kRestorerStubSize;
-      const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
-      if (drop_end > PageAlign(file_end) || SharesPages(file, ph, drop, drop_end)) continue;
-      *out = {stub - file.span_start, restorer - file.span_start, drop - file.span_start, drop_end - drop};
-      return true;
+    // The first usable restorer starting in [from, until), or with `from_end` the last (one may
+    // end past `until`).
+    auto search = [&](size_t from, size_t until) {
+      const auto window = text.first(until + 8 < text.size() ? until + 8 : text.size());
+      bool found = false;
+      for (long at = arch::FindRestorer(window, from); at >= 0 && static_cast<size_t>(at) < until;
+           at = arch::FindRestorer(window, static_cast<size_t>(at) + 1)) {
+        const uint64_t restorer = ph.p_vaddr + static_cast<uint64_t>(at);
+        const uint64_t stub = restorer - arch::kRestorerStubSize;
+        const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
+        if (drop_end > PageAlign(file_end) || SharesPages(file, ph, drop, drop_end)) continue;
+        *out = {stub - file.span_start, restorer - file.span_start, drop - file.span_start, drop_end - drop};
+        found = true;
+        if (!from_end) break;
+      }
+      return found;
+    };
+    if (!from_end) {
+      if (search(0, text.size())) return true;
+      continue;
+    }
+    for (size_t until = text.size(); until > 0;) {
+      const size_t from = until > kChunk ? until - kChunk : 0;
+      if (search(from, until)) return true;
+      until = from;
     }
   }
   return false;

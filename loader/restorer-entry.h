@@ -21,7 +21,11 @@ struct RestorerEntry {
 // mapped). Only bytes inside the file are read (a page past its end would be SIGBUS), and the
 // page(s) the stub goes into must hold nothing but that segment's file bytes: dropping them
 // restores the file.
+// `from_end`: search the last 16 KiB first, then the 16 before, and so on (for an interpreter:
+// both C libraries' dynamic loaders keep their restorer near the end of their text — glibc's
+// ld.so at 0x1ff70 of 0x25111 bytes, musl's at 0x62618 of 0x62804 —, so that a tenth of the text
+// is read instead of nine tenths; each page read is a fault on a fresh start).
 [[nodiscard]] bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image,
-                                     RestorerEntry* out);
+                                     bool from_end, RestorerEntry* out);
 
 }  // namespace ulexec

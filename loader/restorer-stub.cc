@@ -33,7 +33,7 @@ uint64_t PlantRestorerStub(const ExecPlan& plan, const Mapping (&mapped)[2], uin
     const PlannedImage& image = plan.images[i];
     RestorerEntry at;
     const auto* bytes = reinterpret_cast<const unsigned char*>(mapped[i].start);
-    if (!FindRestorerEntry(image.file->elf, image.file->size, bytes, &at)) continue;
+    if (!FindRestorerEntry(image.file->elf, image.file->size, bytes, /*from_end=*/i == 1, &at)) continue;
     const uint64_t final = image.place.range.start;
     unsigned char stub[arch::kRestorerStubSize];
     arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);

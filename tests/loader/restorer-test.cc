@@ -139,7 +139,9 @@ struct Image {
     f.span_end = 0x7000;
     return f;
   }
-  bool Find(RestorerEntry* out) const { return FindRestorerEntry(elf(), file_size, bytes.data(), out); }
+  bool Find(RestorerEntry* out, bool from_end = false) const {
+    return FindRestorerEntry(elf(), file_size, bytes.data(), from_end, out);
+  }
 };
 
 TEST(RestorerEntry, OnePageWhenTheStubFitsBeforeTheRestorerInItsPage) {
@@ -166,6 +168,23 @@ TEST(RestorerEntry, TwoPagesWhenTheStubStraddlesABoundary) {
   ASSERT_TRUE(aligned.Find(&e));
   EXPECT_EQ(e.drop, 0x2000u);
   EXPECT_EQ(e.drop_len, kPageSize);
+}
+
+// From the end (an interpreter): the last restorer of the text, found chunk by chunk; from the
+// start, the first. A restorer across a chunk boundary is found too.
+TEST(RestorerEntry, FromTheEndTakesTheLast) {
+  Image image;
+  image.phdrs[1].p_filesz = image.phdrs[1].p_memsz = 0x5000 - 0x1000;  // no data segment overlap
+  image.phdrs[2].p_vaddr = image.phdrs[2].p_offset = 0x6000;
+  image.bytes.resize(0x8000, 0x90);
+  image.file_size = 0x6100;
+  Put(image.bytes, 0x1100, kRaxRestorer);
+  Put(image.bytes, 0x4ffc - 3, kEaxRestorer);  // ends at 0x5000 - 3 + 7
+  RestorerEntry e;
+  ASSERT_TRUE(image.Find(&e));
+  EXPECT_EQ(e.restorer, 0x1100u);
+  ASSERT_TRUE(image.Find(&e, true));
+  EXPECT_EQ(e.restorer, 0x4ffc - 3u);
 }
 
 TEST(RestorerEntry, OnlyReadableExecutableNotWritableFileBytes) {
