@@ -11,6 +11,7 @@
 #include "script.h"
 
 #include <crt/errno-names.h>
+#include <crt/path-search.h>
 #include <ulexec/arch/entry-frame.h>
 #include <ulexec/ulexec.h>
 
@@ -18,6 +19,7 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -33,27 +35,6 @@ namespace {
 
 using ulexec::ProgramFile;
 using ulexec::Role;
-
-// execvp's search, as the ulexec command does it (loader/main.cc): the first PATH entry holding
-// an executable regular file; EACCES when one was found but is not executable.
-bool SearchPath(const std::string& name, std::string* found, int* err) {
-  const char* env = getenv("PATH");
-  std::string_view path = env ? env : "/bin:/usr/bin";
-  *err = ENOENT;
-  for (;;) {
-    const size_t colon = path.find(':');
-    std::string dir(path.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + name;
-    struct stat st;
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      if (faccessat(AT_FDCWD, candidate.c_str(), X_OK, AT_EACCESS) == 0) return *found = candidate, true;
-      *err = EACCES;
-    }
-    if (colon == std::string_view::npos) return false;
-    path.remove_prefix(colon + 1);
-  }
-}
 
 struct Failure {
   int code = 0;
@@ -338,11 +319,14 @@ DryRun PlanOnly(const Request& request) {
     path = "/dev/fd/" + std::to_string(fd);
   } else if (request.path_search && path.find('/') == std::string::npos) {
     file.resolution = "PATH search";
+    // execvp's search (crt/path-search.h): the first candidate that is an executable file.
+    static char found[4096];
     int err;
-    if (!SearchPath(request.program, &path, &err)) {
+    if (!crt::SearchPath(request.program, getenv("PATH"), found, sizeof found, &err)) {
       file.checks.push_back({"PATH search", request.program, false});
       return Refuse(&file, {err, "not found in PATH"}), run;
     }
+    path = found;
   } else {
     file.resolution = "as given";
   }

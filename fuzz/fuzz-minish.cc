@@ -11,6 +11,7 @@
 #include "fuzz-check.h"
 #include "parser.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -53,7 +54,13 @@ void CheckExpansion(const minish::Command& c, minish::Arena& arena) {
   static const FixedVariables vars;
   minish::ExpandedCommand e;
   FUZZ_CHECK(minish::ExpandCommand(c, vars, arena, &e));
-  FUZZ_CHECK(e.assignment_count + e.argc <= c.word_count * 64);
+  // A word gives one field, and each $ in it at most four more: the 3 fields of the longest value
+  // above, which starts and ends with a blank, and the literal text after it, split off by that.
+  size_t most = 0;
+  for (size_t w = 0; w < c.word_count; ++w) {
+    most += 1 + 4 * static_cast<size_t>(std::count(c.words[w].raw.begin(), c.words[w].raw.end(), '$'));
+  }
+  FUZZ_CHECK(e.assignment_count + e.argc <= most);
   FUZZ_CHECK(e.argv[e.argc] == nullptr);
   for (size_t i = 0; i < e.argc; ++i) FUZZ_CHECK(InArena(e.argv[i], g_block, sizeof g_block));
   for (size_t i = 0; i < e.assignment_count; ++i) FUZZ_CHECK(strchr(e.assignments[i], '=') != nullptr);

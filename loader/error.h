@@ -16,9 +16,10 @@ struct Error : ulexec_error {
   std::string_view detail() const { return std::string_view(text); }
 
   // Records the errno and a message built from `parts` (strings, integers, crt::Hex); returns
-  // false so that callers can write `return error.Fail(ENOEXEC, "...")`.
+  // false so that callers can write `return error.Fail(ENOEXEC, "...")`. Out of line: formatting
+  // takes half a KiB of stack, which then is not in every caller's frame (RLIMIT_STACK may be small).
   template <typename... Parts>
-  bool Fail(int err, const Parts&... parts) {
+  [[gnu::noinline]] bool Fail(int err, const Parts&... parts) {
     code = err;
     crt::FormatTo(text, sizeof text, parts...);
     return false;

@@ -92,6 +92,7 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   if (state.vdso_start) computed.sysinfo_ehdr = state.vdso_start - state.vdso.range.start + plan->vdso.final.start;
   plan->auxv_count = ComposeAuxv(state.auxv, computed, plan->auxv);
   if (plan->auxv_count == 0) return error.Fail(E2BIG, "the auxiliary vector has more than ", kMaxAuxv, " entries");
+  SetAuxvCreds(plan->creds, std::span(plan->auxv, plan->auxv_count));
 
   StackPlan& stack = plan->stack;
   StackRequest& request = stack.request;
@@ -240,6 +241,7 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (stack.grows) add(HandoffStep::kGrowStack);
   if (stack.copy_low > stack.low) add(HandoffStep::kClearOldFrames);
   add(HandoffStep::kCopyStack);
+  if (plan->page_zero.map) add(HandoffStep::kMapPageZero);
   add(HandoffStep::kSetMmMap);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
   if (!state.fresh) {
@@ -251,12 +253,17 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   }
   add(HandoffStep::kSetName);
   if (stack.executable) add(HandoffStep::kExecStack);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets (at most 32 in all), the entry frame, and a
-  // reset per signal, a close per descriptor and a delete per timer.
-  plan->handoff_max_ops = 33 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
+  const CredPlan& creds = plan->creds;
+  if (creds.changes_ids) add(HandoffStep::kSetIds);
+  if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
+  if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
+  if (creds.secure) add(HandoffStep::kClearDeathSignal);
+  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in
+  // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
+  plan->handoff_max_ops = 41 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
-                          arch::kEntryFrameSize + 7 * size_t{16};  // + the alignment of each piece
+                          sizeof(KernelCaps) + arch::kEntryFrameSize + 8 * size_t{16};  // + each piece's alignment
   // Just above mmap_base, with a page of gap (so that it does not look like part of the image
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
@@ -301,12 +308,19 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
                                                      state.rlimit_stack, error)) {
     return false;
   }
+  // The credentials the file that runs gives: its set-id bits honoured where the process may
+  // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
+  plan->creds = PlanExecCreds(state.creds, t.exec_file);
   if (!PlaceImages(t, state, random, plan, error) || !PlanStack(t, state, random, plan, error) ||
       !PlanMmMap(t, state, random, plan, error)) {
     return false;
   }
-  // Every x86-64 exec clears READ_IMPLIES_EXEC (spec C13), before it maps the program.
-  plan->clear_read_implies_exec = (state.personality & READ_IMPLIES_EXEC) != 0;
+  // The new personality, in force before the program is mapped, and page 0 (spec C13).
+  plan->personality = PersonalityAfterExec(state.personality, plan->creds.clear_personality);
+  plan->page_zero = PlanPageZero(plan->personality, state.page_zero);
+  if (plan->page_zero.refuse) {
+    return error.Fail(EPERM, "page 0 is sealed (MMAP_PAGE_ZERO) and the program must not have it");
+  }
   PlanStaging(state, plan);
   PlanResets(t, state, plan);
   PlanHandoff(state, plan);
@@ -316,10 +330,11 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
 const char* HandoffStepName(HandoffStep step) {
   constexpr const char* kNames[] = {
       "reset architecture state", "unmap everything else",  "move the vDSO",      "move images into place",
-      "grow the stack",           "clear old stack frames", "copy the new stack", "PR_SET_MM_MAP",
+      "grow the stack",           "clear old stack frames", "copy the new stack", "map page 0", "PR_SET_MM_MAP",
       "close descriptors",        "reset signals",          "delete timers",      "forget thread lists",
-      "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable"};
-  static_assert(std::size(kNames) == static_cast<size_t>(HandoffStep::kExecStack) + 1);
+      "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable",
+      "set the ids",              "clear the ambient set",  "set the capabilities", "clear the death signal"};
+  static_assert(std::size(kNames) == static_cast<size_t>(HandoffStep::kClearDeathSignal) + 1);
   return kNames[static_cast<size_t>(step)];
 }
 

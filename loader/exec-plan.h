@@ -5,8 +5,10 @@
 #pragma once
 
 #include "auxv.h"
+#include "credentials.h"
 #include "error.h"
 #include "image-plan.h"
+#include "personality.h"
 #include "placement.h"
 #include "process-state.h"
 #include "stack-layout.h"
@@ -75,6 +77,7 @@ enum class HandoffStep : uint8_t {
   kGrowStack,          // a write below the old [stack], which grows it to its new size
   kClearOldFrames,     // madvise(DONTNEED) of the old stack below the copied part
   kCopyStack,          // the new stack (argc, argv, envp, auxv, strings)
+  kMapPageZero,        // page 0 read+exec, sealed, for MMAP_PAGE_ZERO (spec C13)
   kSetMmMap,           // PR_SET_MM_MAP with exe_fd, else without (spec G2, G4)
   kCloseDescriptors,   // close-on-exec descriptors (spec E4)
   kResetSignals,       // caught signals to SIG_DFL, ignored ones cleaned (spec E1)
@@ -84,8 +87,13 @@ enum class HandoffStep : uint8_t {
   kSetDumpable,        // PR_SET_DUMPABLE 1
   kSetName,            // PR_SET_NAME comm (spec E6)
   kExecStack,          // mprotect of the stack with PROT_EXEC (spec C8)
+  // Last, after everything that needs privilege: a set-id exec's new credentials (spec E13).
+  kSetIds,              // setresgid, then setresuid (which may drop CAP_SETGID)
+  kClearAmbient,        // PR_CAP_AMBIENT_CLEAR_ALL
+  kSetCapabilities,     // capset
+  kClearDeathSignal,    // PR_SET_PDEATHSIG 0, for a secure exec
 };
-constexpr size_t kMaxHandoffSteps = 16;
+constexpr size_t kMaxHandoffSteps = 21;
 
 const char* HandoffStepName(HandoffStep step);
 
@@ -101,7 +109,9 @@ struct ExecPlan {
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
   bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
-  bool clear_read_implies_exec = false;  // personality (spec C13), before the first mapping
+  unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
+  PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
+  CredPlan creds;                        // the credentials after the exec (spec E13)
 
   std::span<const int> close_fds;            // descriptors the hand-off closes
   SignalReset signals[kMaxSignal + 1] = {};  // [1..64]

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/personality.h>
 
 namespace ulexec {
 namespace {
@@ -23,37 +22,31 @@ std::span<const char* const> Counted(const char* const* v) {
   return {v, n};
 }
 
-// Observe: the process's memory, limits and what an exec resets.
-bool Observe(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
-             Error& error) {
+// Observe, first part: the process's memory and limits, read before the program is opened so
+// that /proc/self/maps needs no descriptor beside the loader's (a small RLIMIT_NOFILE, README).
+bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
-  if (!ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, target.rlimit_stack, state,
-                        error) ||
-      !ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) {
-    return false;
-  }
+  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error);
+}
+
+// Observe, the rest: what an exec resets, and what the files found by Resolve ask for.
+bool ObserveResets(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
+                   Error& error) {
+  if (!ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) return false;
   state->thp = (target.program_on_thp_fs || target.interpreter_on_thp_fs) &&
                crt::sys::Faccessat(AT_FDCWD, "/sys/kernel/mm/transparent_hugepage", F_OK).ok();
   return true;
 }
 
 // Options::require_exe: PR_SET_MM_MAP's exe_fd needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN
-// (docs/execve.md#G4), effective now; refused here, before anything changes, without one.
-bool RequireExe(const Options& options, ExecPlan* plan, Error& error) {
+// (docs/execve.md#G4), effective now (Observe read them: ProcessState::creds); refused here,
+// before anything changes, without one.
+bool RequireExe(const Options& options, const ProcessState& state, ExecPlan* plan, Error& error) {
   if (!options.require_exe) return true;
-  constexpr uint32_t kCapabilityVersion3 = 0x20080522;
   constexpr unsigned kCapSysAdmin = 21, kCapCheckpointRestore = 40;
-  struct {
-    uint32_t version;
-    int pid;
-  } header{kCapabilityVersion3, 0};
-  struct {
-    uint32_t effective, permitted, inheritable;
-  } data[2] = {};
-  const bool capable = crt::sys::Capget(&header, data).ok() && ((data[0].effective >> kCapSysAdmin & 1) != 0 ||
-                                                               (data[1].effective >> (kCapCheckpointRestore - 32) & 1) != 0);
-  if (!capable) {
+  const uint64_t effective = state.creds.effective;
+  if ((effective >> kCapSysAdmin & 1) == 0 && (effective >> kCapCheckpointRestore & 1) == 0) {
     return error.Fail(EPERM, "/proc/self/exe cannot be set to the program: that needs CAP_CHECKPOINT_RESTORE (or "
                              "CAP_SYS_ADMIN), and --require-exe asks for it");
   }
@@ -73,19 +66,19 @@ bool Prepare(const Source& source, const char* const argv[], const char* const e
              Rollback& rollback, DryRun* run, Error& error) {
   static const char* const kEmpty[] = {nullptr};
   const auto args = Counted(argv ? argv : kEmpty), env = Counted(envp ? envp : kEmpty);
-  return Resolve(source, args, env, options, rollback, &run->target, error) &&
-         Observe(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
-         PlanExec(run->target, run->state, run->random, &run->plan, error) && RequireExe(options, &run->plan, error);
+  return ObserveMemory(options, &run->state, error) &&
+         Resolve(source, args, env, options, run->state.rlimit_stack, rollback, &run->target, error) &&
+         ObserveResets(run->target, options, rollback, &run->state, error) && DrawRandomness(&run->random, error) &&
+         PlanExec(run->target, run->state, run->random, &run->plan, error) &&
+         RequireExe(options, run->state, &run->plan, error);
 }
 
 // Stage: the plan's mappings, undoable (`rollback` owns each as it is made).
 bool MapPlan(const ExecPlan& plan, unsigned long personality, Rollback& rollback, Error& error) {
   const VdsoPlan& vdso = plan.vdso;
   if (vdso.early && !MoveVdsoEarly(vdso.block, vdso.final.start, vdso.aside, &rollback.vdso, error)) return false;
-  if (plan.clear_read_implies_exec) {
-    if (!crt::sys::Personality(personality & ~READ_IMPLIES_EXEC)) {
-      return error.Fail(EINVAL, "cannot clear READ_IMPLIES_EXEC");
-    }
+  if (plan.personality != personality) {
+    if (!crt::sys::Personality(plan.personality)) return error.Fail(EINVAL, "cannot set the personality");
     rollback.personality_changed = true;
     rollback.personality = personality;
   }

@@ -6,6 +6,8 @@
 //   Stage    (undoable)     map the images, move the vDSO, write the hand-off area; Rollback owns it
 //   Commit   the point of no return: the hand-off runs the plan's steps and enters the program
 //
+// Observe reads the memory map before Resolve opens a file, so that a program with 1 free
+// descriptor (2 with an interpreter) still runs; the rest of it after.
 // PlanOnly stops after Plan: a dry run for --explain, with no effect on the process but reads.
 #pragma once
 

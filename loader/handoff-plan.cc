@@ -2,6 +2,7 @@
 #include "handoff-plan.h"
 
 #include "mapper.h"
+#include "page.h"
 #include "proc-files.h"
 
 #include <crt/string.h>
@@ -18,6 +19,7 @@ namespace ulexec {
 namespace {
 
 constexpr uint64_t kSigIgn = 1;
+constexpr long kSysMseal = 462;  // not in Debian 12's headers
 
 class Writer {
  public:
@@ -45,6 +47,13 @@ class Writer {
         return true;
       case HandoffStep::kCopyStack:
         return CopyStack();
+      case HandoffStep::kMapPageZero:
+        // Sealed where the kernel seals it; without CAP_SYS_RAWIO the mapping fails and is
+        // ignored, as binfmt_elf ignores it (spec C13).
+        h_.Syscall(SYS_mmap, 0, kPageSize, PROT_READ | PROT_EXEC, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+                   static_cast<uint64_t>(-1), 0, Handoff::kMayFail);
+        h_.Syscall(kSysMseal, 0, kPageSize, 0, 0, 0, 0, Handoff::kMayFail);
+        return true;
       case HandoffStep::kSetMmMap:
         return SetMmMap();
       case HandoffStep::kCloseDescriptors:
@@ -75,6 +84,24 @@ class Writer {
         h_.Syscall(SYS_mprotect, stack().low, stack().request.stack_top - stack().low,
                    PROT_READ | PROT_WRITE | PROT_EXEC);
         return true;
+      // A set-id exec's credentials (spec E13), as root can always make them (the plan checked
+      // that it can). None may fail: a failure would leave the program more privilege than
+      // execve gives, so it ends the process instead. Changing the effective ids also makes
+      // the kernel set dumpable to suid_dumpable, as execve does.
+      case HandoffStep::kSetIds: {
+        const Creds& next = plan_.creds.next;
+        h_.Syscall(SYS_setresgid, next.gid[Creds::kReal], next.gid[Creds::kEffective], next.gid[Creds::kSaved]);
+        h_.Syscall(SYS_setresuid, next.uid[Creds::kReal], next.uid[Creds::kEffective], next.uid[Creds::kSaved]);
+        return true;
+      }
+      case HandoffStep::kClearAmbient:
+        h_.Syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+        return true;
+      case HandoffStep::kSetCapabilities:
+        return SetCapabilities();
+      case HandoffStep::kClearDeathSignal:
+        h_.Syscall(SYS_prctl, PR_SET_PDEATHSIG, 0);
+        return true;
     }
     return true;
   }
@@ -93,9 +120,10 @@ class Writer {
   // munmap of everything in the user address space but the stack, the vDSO, the hand-off area
   // and the images (in a few calls: munmap takes ranges with any number of mappings and holes).
   void UnmapAllBut() {
-    Range keep[5];
+    Range keep[6];
     size_t n = 0;
     keep[n++] = {stack().low, stack().request.stack_top};
+    if (plan_.page_zero.keep) keep[n++] = {0, kPageSize};
     if (vdso_now_.size()) keep[n++] = vdso_now_;
     keep[n++] = {h_.start(), h_.start() + h_.size()};
     for (const PlannedImage& image : plan_.image_list())
@@ -198,6 +226,14 @@ class Writer {
       if (r == SignalReset::kKeep) continue;
       h_.Syscall(SYS_rt_sigaction, sig, reinterpret_cast<uint64_t>(r == SignalReset::kIgnore ? ign : dfl), 0, 8);
     }
+    return true;
+  }
+
+  bool SetCapabilities() {
+    auto* caps = static_cast<KernelCaps*>(Payload(sizeof(KernelCaps)));
+    if (caps == nullptr) return false;
+    *caps = ToKernelCaps(plan_.creds.next);
+    h_.Syscall(SYS_capset, reinterpret_cast<uint64_t>(&caps->header), reinterpret_cast<uint64_t>(caps->data));
     return true;
   }
 

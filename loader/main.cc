@@ -1,4 +1,6 @@
 // ulexec: run a program in this process, without execve.
+#include "command-search.h"
+
 #include <crt/errno-names.h>
 #include <crt/format.h>
 #include <crt/path-search.h>
@@ -24,15 +26,16 @@ constexpr std::string_view kUsage =
     "  or:  ulexec [OPTION]... --fd N [ARG0 [ARG]...]\n"
     "Start PROGRAM inside this process, without the execve system call, with argv\n"
     "PROGRAM ARG... and the inherited environment. PROGRAM cannot tell the\n"
-    "difference from an execve. A PROGRAM without a slash is searched for in PATH\n"
-    "as execvp does (default PATH /bin:/usr/bin).\n"
+    "difference from an execve. PROGRAM is found and run as execvp does: a name\n"
+    "without a slash is searched for in PATH (default /bin:/usr/bin), and a file\n"
+    "that is neither ELF nor #! runs with /bin/sh.\n"
     "\n"
     "Options end at the first non-option or at --:\n"
     "  -a NAME            pass NAME as argv[0] (like exec -a)\n"
     "  --fd N             run the program open on descriptor N (like fexecve);\n"
     "                     argv is ARG0 ARG...\n"
-    "  --no-path-search   take a PROGRAM without a slash as a file in the\n"
-    "                     current directory\n"
+    "  --no-path-search   run PROGRAM as execve does: a name without a slash is\n"
+    "                     a file here, and no /bin/sh for an unknown format\n"
     "  --handoff-page     enter PROGRAM from ulexec's own hand-off page, which\n"
     "                     then stays mapped, even where PROGRAM's signal restorer\n"
     "                     would leave nothing behind\n"
@@ -77,6 +80,8 @@ int Report(std::string_view program, int code, const ulexec_error& error, int st
   crt::Writer err(2);
   err << "ulexec: " << program << ": " << crt::ErrnoMessage(code);
   if (error.text[0]) err << " (" << error.text << ')';
+  // execve needs no descriptor; ulexec does (README, "Known differences").
+  if (code == EMFILE) err << "; ulexec needs 1 free descriptor, 2 for a program with an interpreter (RLIMIT_NOFILE)";
   err << '\n';
   if (status) return status;
   return code == ENOENT ? 127 : 126;
@@ -149,6 +154,64 @@ int Explain(const ExplainRequest& request, bool path_search, const char* source,
   ulexec_error error{};
   crt::FormatTo(error.text, sizeof error.text, "cannot run ", path);
   return Report("--explain", static_cast<int>(-err), error, kOwnFailure);
+}
+
+// The first bytes of `path`, for the /bin/sh fallback (empty when it cannot be read).
+std::span<const std::byte> Head(const char* path, std::byte (&buf)[4]) {
+  auto fd = crt::sys::Open(path, O_RDONLY | O_CLOEXEC);
+  if (!fd) return {};
+  auto n = crt::sys::Pread(fd.value(), buf, sizeof buf, 0);
+  (void)crt::sys::Close(fd.value());
+  return std::span<const std::byte>(buf, n ? n.value() : 0);
+}
+
+// execve, and for a file with no format the kernel knows, /bin/sh FILE ARG... as execvp does.
+// argv[-1] is free (ulexec's own argv holds it): the shell's argv is one longer.
+int ExecOrShell(const char* file, char** argv, char** envp, const ulexec::Options& options, ulexec_error* error) {
+  const int result = ulexec::ExecPath(file, argv, envp, options, error);
+  std::byte head[4];
+  if (result != -ENOEXEC || !ulexec::RunsWithShell(Head(file, head))) return result;
+  char** shell_argv = argv - 1;  // /bin/sh FILE ARG...: argv[0] gives way to the file
+  char* const argv0 = argv[0];
+  shell_argv[0] = const_cast<char*>(ulexec::kShell.data());
+  argv[0] = const_cast<char*>(file);
+  const int shell_result = ulexec::ExecPath(shell_argv[0], shell_argv, envp, options, error);
+  argv[0] = argv0;  // for the next PATH entry
+  return shell_result;
+}
+
+// PROGRAM as execvp runs it: a name with a slash as it is, else each PATH entry in turn
+// (crt::PathCandidates), EACCES remembered (126, not 127, when nothing runs). Returns only on
+// failure.
+int Execvp(const char* program, char** argv, char** envp, const ulexec::Options& options, ulexec_error* error) {
+  if (std::string_view(program).find('/') != std::string_view::npos) {
+    return ExecOrShell(program, argv, envp, options, error);
+  }
+  static char candidate[4096];
+  static ulexec_error access_error;
+  bool access_denied = false;
+  crt::PathCandidates candidates(crt::ThisProcess().Getenv("PATH"), program);
+  while (*program && candidates.Next(candidate, sizeof candidate)) {
+    // A look first: most entries do not hold the name, and a failed load reads /proc/self/maps.
+    auto look = crt::sys::Faccessat(AT_FDCWD, candidate, F_OK);
+    const int result = look ? ExecOrShell(candidate, argv, envp, options, error) : -look.error();
+    switch (ulexec::AfterFailure(-result)) {
+      case ulexec::SearchStep::kNextRememberAccess:
+        if (!access_denied) access_error = look ? *error : ulexec_error{};
+        access_denied = true;
+        break;
+      case ulexec::SearchStep::kNext:
+        break;
+      case ulexec::SearchStep::kStop:
+        return result;
+    }
+  }
+  if (access_denied) {
+    *error = access_error;
+    return -EACCES;
+  }
+  crt::FormatTo(error->text, sizeof error->text, "not found in PATH");
+  return -ENOENT;
 }
 
 }  // namespace
@@ -233,16 +296,7 @@ int main(int argc, char** argv, char** envp) {
   if (argv0) new_argv[0] = const_cast<char*>(argv0);
   if (explain.mode) return Explain(explain, path_search, program, new_argv, envp);
   int result;
-  static char found[4096];
-  if (path_search && std::string_view(program).find('/') == std::string_view::npos &&
-      std::string_view(program) != "-") {
-    int err;
-    if (!crt::SearchPath(program, crt::ThisProcess().Getenv("PATH"), found, sizeof found, &err)) {
-      crt::FormatTo(error.text, sizeof error.text, "not found in PATH");
-      return Report(program, err, error);
-    }
-    result = ulexec::ExecPath(found, new_argv, envp, options, &error);
-  } else if (std::string_view(program) == "-") {
+  if (std::string_view(program) == "-") {
     void* data;
     size_t size;
     int err;
@@ -253,6 +307,8 @@ int main(int argc, char** argv, char** envp) {
       return Report(program, err, error, own ? kOwnFailure : 0);
     }
     result = ulexec::ExecMemory(data, size, new_argv, envp, options, &error);
+  } else if (path_search) {
+    result = Execvp(program, new_argv, envp, options, &error);
   } else {
     result = ulexec::ExecPath(program, new_argv, envp, options, &error);
   }

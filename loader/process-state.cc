@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -77,17 +78,12 @@ void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
 
 // One read of /proc/self/status, then a sigaction query only where a disposition is not SIG_DFL,
 // and for SIGCHLD, whose flags act even at SIG_DFL (SA_NOCLDWAIT, SA_NOCLDSTOP): not 62 queries.
-// (A SIG_DFL disposition's other flags, mask and restorer go unseen; docs/execve.md#E1.) Should
-// the masks be cut off (thousands of supplementary groups come before them), every signal is asked.
+// (A SIG_DFL disposition's other flags, mask and restorer go unseen; docs/execve.md#E1.) The
+// text is ReadProcessState's (read for the credentials); without the masks every signal is asked.
 void ReadSignals(ProcessState* s) {
-  std::string_view text;
   SignalMasks masks;
-  Error ignored;
   uint64_t query = ~uint64_t{0};
-  if (ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, false, &text, ignored) &&
-      ParseSignalMasks(text, &masks)) {
-    query = masks.caught | masks.ignored | uint64_t{1} << (SIGCHLD - 1);
-  }
+  if (ParseSignalMasks(s->status, &masks)) query = masks.caught | masks.ignored | uint64_t{1} << (SIGCHLD - 1);
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
     crt::KernelSigaction old{};
     if (!(query & uint64_t{1} << (sig - 1)) || sig == SIGKILL || sig == SIGSTOP ||
@@ -99,21 +95,40 @@ void ReadSignals(ProcessState* s) {
   }
 }
 
+// Whether page 0 is mapped, and sealed: mprotect to the protection it has is a no-op unless the
+// mapping is sealed (EPERM).
+PageZeroNow ReadPageZero(std::string_view maps) {
+  MapsLine zero;
+  (void)ForEachMapsLine(maps, [&](const MapsLine& m) {
+    if (m.start == 0) zero = m;
+  });
+  if (zero.end == 0) return PageZeroNow::kNone;
+  const int prot = (zero.perms[0] == 'r' ? PROT_READ : 0) | (zero.perms[1] == 'w' ? PROT_WRITE : 0) |
+                   (zero.perms[2] == 'x' ? PROT_EXEC : 0);
+  auto r = crt::sys::Mprotect(nullptr, kPageSize, prot);
+  return !r && r.error() == EPERM ? PageZeroNow::kSealed : PageZeroNow::kMapped;
+}
+
 }  // namespace
 
-bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, uint64_t rlimit_stack, ProcessState* state,
-                      Error& error) {
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
   ProcessState& s = *state;
   s = ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
-  s.rlimit_stack = rlimit_stack;
+  // RLIMIT_STACK (read once: Resolve takes it from here), RLIMIT_DATA (it bounds brk, which
+  // PR_SET_MM_MAP checks), personality (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC): needed by the plan.
   struct rlimit lim {};
-  // RLIMIT_DATA bounds brk (PR_SET_MM_MAP checks it), personality tells ADDR_NO_RANDOMIZE and
-  // READ_IMPLIES_EXEC: one call each, both needed by the plan.
+  if (auto r = crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
+  s.rlimit_stack = lim.rlim_cur;
   if (auto r = crt::sys::Prlimit(0, RLIMIT_DATA, nullptr, &lim); !r) return error.Fail(r.error(), "getrlimit");
   s.rlimit_data = lim.rlim_cur;
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
+  s.page_zero = ReadPageZero(s.maps);
+  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s.status, error)) {
+    return false;
+  }
+  if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

@@ -1,10 +1,12 @@
 // Observe: what the calling process already is, as one value. Read once per exec (from
-// /proc/self/{maps,auxv,fd,timers}, getrlimit, personality, sigaction); everything after it is
+// /proc/self/{maps,status,auxv,fd,timers}, getrlimit, personality, sigaction); everything after it is
 // planned from this value alone.
 #pragma once
 
+#include "credentials.h"
 #include "error.h"
 #include "layout.h"
+#include "personality.h"
 #include "proc-maps.h"
 
 #include <crt/process.h>
@@ -40,8 +42,11 @@ struct ProcessState {
   uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
+  PageZeroNow page_zero = PageZeroNow::kNone;  // what is at address 0 (MMAP_PAGE_ZERO, spec C13)
+  Creds creds;                                 // ids and capability sets (spec E13)
   AddressSpace space;
   std::string_view maps;  // the text of /proc/self/maps
+  std::string_view status;  // the text of /proc/self/status (credentials, signal masks)
 
   // What an exec resets. With Options::fresh_process only the loader's own descriptors are
   // looked at, and signals, timers and keepcaps are taken as a fresh process has them.
@@ -53,12 +58,12 @@ struct ProcessState {
   bool thp = false;                      // transparent huge pages are built in (placement.h)
 };
 
-// Reads the process's memory map, auxv, limits and personality (the part every exec needs).
+// Reads the process's memory map, auxv, limits, personality and credentials (the part every exec
+// needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
 // image when it is not in the mmap area (ignored for mmap_base), or an empty range.
-// `rlimit_stack`: RLIMIT_STACK as Resolve read it (Target::rlimit_stack), not read twice.
-[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, uint64_t rlimit_stack,
-                                    ProcessState* state, Error& error);
+[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
+                                    Error& error);
 
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
 // timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.

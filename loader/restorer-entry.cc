@@ -21,7 +21,7 @@ bool SharesPages(const ElfFile& file, const Elf64_Phdr& self, uint64_t start, ui
 
 bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image, bool from_end,
                        RestorerEntry* out) {
-  constexpr size_t kChunk = 16 * 1024;
+  constexpr size_t kChunk = size_t{16} * 1024;
   const size_t count = file.phdrs.size();
   for (size_t k = 0; k < count; ++k) {
     const Elf64_Phdr& ph = file.phdrs[from_end ? count - 1 - k : k];

@@ -4,6 +4,7 @@
 // and go away with the loader's memory.
 #pragma once
 
+#include "binfmt-misc.h"
 #include "program-file.h"
 #include "script.h"
 
@@ -39,12 +40,17 @@ struct alignas(4096) StaticBuffers {
   char interp_path[kMaxInterpSize];
   // One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
   Shebang shebangs[kMaxScriptDepth + 1];
+  // binfmt_misc: the entry taken at each level of nesting, the names of up to 64 entries (the
+  // kernel has no limit; Debian registers a dozen), and one entry file's text.
+  BinfmtEntry binfmt_entries[kMaxScriptDepth + 1];
+  char binfmt_names[64][64];
+  char binfmt_text[1024];
   // /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
   crt::AuxEntry auxv[64];
+  // /proc/self/status, for the credentials (spec E13) and the signal masks: about 1.5 KiB.
+  char status[8192];
   // /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
   char timers[64 * 1024];
-  // /proc/self/status: some 1.5 KiB, and a line of supplementary groups before the signal masks.
-  char status[16 * 1024];
   // Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.
   int cloexec_fds[32768];
 };

@@ -1,8 +1,10 @@
 // Resolve: the program, its #! chain and its interpreter, as a Target value (target.h).
 #include "target.h"
 
+#include "binfmt-misc.h"
 #include "exec-plan.h"
 #include "layout.h"
+#include "proc-files.h"
 #include "rollback.h"
 #include "static-buffers.h"
 
@@ -13,21 +15,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 namespace ulexec {
 namespace {
 
+constexpr const char* kBinfmtMiscDir = "/proc/sys/fs/binfmt_misc";
+
 std::string_view Basename(std::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? path : crt::Slice(path, slash + 1);
-}
-
-uint64_t StackLimit() {
-  struct rlimit lim = {};
-  return crt::sys::Prlimit(0, RLIMIT_STACK, nullptr, &lim) ? lim.rlim_cur : 8 << 20;
 }
 
 // execveat(fd, "", AT_EMPTY_PATH) names the process after the file itself.
@@ -50,6 +50,16 @@ bool OnThpFileSystem(const ProgramFile& file) {
   constexpr long kExt4Magic = 0xEF53, kXfsMagic = 0x58465342;
   struct statfs fs = {};
   return crt::Syscall(SYS_fstatfs, file.fd, &fs) == 0 && (fs.f_type == kExt4Magic || fs.f_type == kXfsMagic);
+}
+
+// The owner, mode and mount flags of the file that runs: its set-id bits (spec E13).
+bool StatExecFile(int fd, ExecFile* file, Error& error) {
+  struct stat st = {};
+  struct statfs fs = {};
+  if (auto r = crt::sys::Fstat(fd, &st); !r) return error.Fail(r.error(), "fstat failed");
+  if (crt::Syscall(SYS_fstatfs, fd, &fs) != 0) return error.Fail(EIO, "fstatfs failed");
+  *file = {st.st_uid, st.st_gid, st.st_mode, (fs.f_flags & ST_NOSUID) != 0};
+  return true;
 }
 
 // The descriptor the program comes from: opened from the path, a memfd holding the bytes, or the
@@ -79,40 +89,101 @@ bool OpenSource(const Source& src, const Options& options, Rollback& rollback, T
   return true;
 }
 
-// Follows #! lines from `fd` to the ELF that runs (spec F), rewriting argv's head; reads its
-// headers into Buffers().program.
+// The text of binfmt_misc's file `name` (empty when it cannot be read), in Buffers().binfmt_text.
+std::string_view ReadBinfmtFile(std::string_view name) {
+  char path[128];
+  crt::FormatTo(path, sizeof path, kBinfmtMiscDir, '/', name);
+  std::string_view text;
+  Error ignored;
+  if (!ReadProcFile(path, Buffers().binfmt_text, sizeof Buffers().binfmt_text, true, &text, ignored)) return {};
+  return text;
+}
+
+// The binfmt_misc entry that takes a file no other format took (docs/execve.md#D3), newest
+// registered first as check_file tries them (the directory lists them in that order); none when
+// binfmt_misc is not mounted or is disabled.
+const BinfmtEntry* FindBinfmtMisc(std::span<const std::byte> head, std::string_view name, BinfmtEntry* out) {
+  if (ReadBinfmtFile("status") != "enabled\n") return nullptr;
+  auto& names = Buffers().binfmt_names;
+  size_t count = 0;
+  Error ignored;
+  (void)ForEachDirEntry(kBinfmtMiscDir, ignored, [&](std::string_view entry, int) {
+    if (entry == "status" || entry == "register" || count == std::size(names) || entry.size() >= sizeof names[0]) {
+      return;
+    }
+    crt::FormatTo(names[count++], sizeof names[0], entry);
+  });
+  for (size_t i = 0; i < count; ++i) {
+    if (ParseBinfmtEntry(ReadBinfmtFile(names[i]), out) && BinfmtMatches(*out, head, name)) return out;
+  }
+  return nullptr;
+}
+
+// The interpreter of a #! line, or of the binfmt_misc entry that takes the file; nullptr with
+// `error` when neither does.
+const char* NextInterpreter(int fd, int depth, bool from_path, const char* script, Rollback& rollback, Target* t,
+                            Error& error) {
+  ProgramFile& program = Buffers().program;
+  if (!IsScript(program)) {
+    // LoadHeaders failed with ENOEXEC: a binfmt_misc entry may take the file.
+    const auto head = std::span(program.head, program.head_len);
+    const BinfmtEntry* entry = FindBinfmtMisc(head, script, &Buffers().binfmt_entries[depth]);
+    if (entry == nullptr) return nullptr;
+    t->argv_head.RewriteMisc(entry->interpreter, script, entry->preserve_argv0);
+    return entry->interpreter;
+  }
+  if (depth == 0 && !from_path) {
+    // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
+    auto flags = crt::sys::Fcntl(fd, F_GETFD);
+    if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
+      (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
+    } else if (flags && (flags.value() & FD_CLOEXEC)) {
+      (void)error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
+      return nullptr;
+    }
+  }
+  Shebang& line = Buffers().shebangs[depth];
+  if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return nullptr;
+  t->argv_head.Rewrite(line.interpreter, line.argument, script);
+  return line.interpreter;
+}
+
+// Follows #! lines and binfmt_misc entries from `fd` to the ELF that runs (spec F, D3), rewriting
+// argv's head; reads its headers into Buffers().program.
 bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error& error) {
   ProgramFile& program = Buffers().program;
   const char* script = t->execfn.data();
   for (int depth = 0;; ++depth) {
     if (!ReadHead(fd, &program, error)) return false;
-    if (!IsScript(program)) break;
-    if (depth == 0 && !from_path) {
-      // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
-      auto flags = crt::sys::Fcntl(fd, F_GETFD);
-      if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
-        (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
-      } else if (flags && (flags.value() & FD_CLOEXEC)) {
-        return error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
-      }
+    if (!IsScript(program)) {
+      program.fd = fd;
+      t->program = &program;
+      t->elf_path = script;
+      if (LoadHeaders(&program, Role::kProgram, error)) return true;
+      if (error.code != ENOEXEC) return false;
     }
-    Shebang& line = Buffers().shebangs[depth];
-    if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return false;
-    t->argv_head.Rewrite(line.interpreter, line.argument, script);
-    script = line.interpreter;
+    const bool by_line = IsScript(program);
+    // (Without a binfmt_misc entry, `error` keeps the ELF checks' ENOEXEC.)
+    const char* interpreter = NextInterpreter(fd, depth, from_path, script, rollback, t, error);
+    if (interpreter == nullptr) return false;
+    error = Error();
+    script = interpreter;
+    if (depth == 0 && from_path) {  // the line is copied: one descriptor fewer (RLIMIT_NOFILE)
+      (void)crt::sys::Close(fd);
+      rollback.own_fds[0] = -1;
+    }
     if (rollback.own_fds[2] >= 0) (void)crt::sys::Close(rollback.own_fds[2]);
     rollback.own_fds[2] = -1;
     Error open_error;
-    if (!OpenForExec(AT_FDCWD, line.interpreter, &fd, open_error)) {
-      return error.Fail(open_error.code, "interpreter ", line.interpreter, " named by the #! line");
+    if (!OpenForExec(AT_FDCWD, interpreter, &fd, open_error)) {
+      return error.Fail(open_error.code, "interpreter ", interpreter, " named by ",
+                        by_line ? "the #! line" : "a binfmt_misc entry");
     }
     rollback.own_fds[2] = fd;
-    if (depth == kMaxScriptDepth) return error.Fail(ELOOP, "more than ", kMaxScriptDepth, " nested #! interpreters");
+    if (depth == kMaxScriptDepth) {
+      return error.Fail(ELOOP, "more than ", kMaxScriptDepth, " nested #! or binfmt_misc interpreters");
+    }
   }
-  program.fd = fd;
-  t->program = &program;
-  t->elf_path = script;
-  return LoadHeaders(&program, Role::kProgram, error);
 }
 
 bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
@@ -136,7 +207,7 @@ bool OpenInterpreter(Rollback& rollback, Target* t, Error& error) {
 }  // namespace
 
 bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
-             const Options& options, Rollback& rollback, Target* t, Error& error) {
+             const Options& options, uint64_t rlimit_stack, Rollback& rollback, Target* t, Error& error) {
   *t = Target{};
   Buffers().program.Reset();  // (the interpreter's, only when there is one: OpenInterpreter)
   // AT_EXECFN is the name as passed, or /dev/fd/N; comm is its basename, or the file's own
@@ -151,12 +222,12 @@ bool Resolve(const Source& source, std::span<const char* const> argv, std::span<
   int fd;
   if (!OpenSource(source, options, rollback, t, &fd, error)) return false;
   // The kernel counts the arguments as soon as the file is open, before it reads a byte of it.
-  t->rlimit_stack = StackLimit();
-  if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, t->rlimit_stack, error)) return false;
+  if (!CheckArgumentSpace(t->execfn, {}, argv, argv.size(), envp, rlimit_stack, error)) return false;
   if (!FollowScripts(fd, source.path != nullptr, rollback, t, error)) return false;
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).
   t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
+  if (!StatExecFile(t->program->fd, &t->exec_file, error)) return false;
   if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
   // What the kernel would die of comes after the interpreter's errors, as in the kernel.
   if (!CheckImage(*t->program, Role::kProgram, error)) return false;

@@ -2,6 +2,7 @@
 // the argv head the #! lines make, AT_EXECFN and comm — as a `Target` value.
 #pragma once
 
+#include "credentials.h"
 #include "error.h"
 #include "program-file.h"
 #include "script.h"
@@ -24,8 +25,9 @@ struct Source {
   size_t size = 0;
 };
 
-// The front of argv as #! lines rewrite it (spec F6): each level drops argv[0] and puts
-// interpreter, optional argument and script name in front. The rest is the caller's argv[1..].
+// The front of argv as #! lines and binfmt_misc entries rewrite it (spec F6, D3): each level
+// drops argv[0] (binfmt_misc's P flag keeps it) and puts interpreter, optional argument and
+// script name in front. The rest is the caller's argv[1..].
 class ArgvHead {
  public:
   void Start(std::span<const char* const> argv) {
@@ -36,21 +38,34 @@ class ArgvHead {
   // Drops argv[0], then puts `interpreter`, `argument` (if not nullptr) and `script` in front.
   void Rewrite(const char* interpreter, const char* argument, const char* script) {
     rewritten_ = true;
-    if (size_ > 0) {
-      for (size_t i = 1; i < size_; ++i) items_[i - 1] = items_[i];
-      --size_;
-    }
-    const size_t front = argument ? 3 : 2;
-    for (size_t i = size_; i > 0; --i) items_[i - 1 + front] = items_[i - 1];
-    items_[0] = interpreter;
-    if (argument) items_[1] = argument;
-    items_[front - 1] = script;
-    size_ += front;
+    DropFirst();
+    PushFront(script);
+    if (argument) PushFront(argument);
+    PushFront(interpreter);
+  }
+  // binfmt_misc (load_misc_binary): interpreter and the file's name in front; argv[0] dropped
+  // unless the P flag keeps it (docs/execve.md#D3).
+  void RewriteMisc(const char* interpreter, const char* file, bool preserve_argv0) {
+    rewritten_ = true;
+    if (!preserve_argv0) DropFirst();
+    PushFront(file);
+    PushFront(interpreter);
   }
   std::span<const char* const> view() const { return {items_, size_}; }
   bool rewritten() const { return rewritten_; }
 
  private:
+  void DropFirst() {
+    if (size_ == 0) return;
+    for (size_t i = 1; i < size_; ++i) items_[i - 1] = items_[i];
+    --size_;
+  }
+  void PushFront(const char* item) {
+    for (size_t i = size_; i > 0; --i) items_[i] = items_[i - 1];
+    items_[0] = item;
+    ++size_;
+  }
+
   const char* items_[3 * (kMaxScriptDepth + 1) + 1] = {};
   size_t size_ = 0;
   bool rewritten_ = false;
@@ -66,20 +81,22 @@ struct Target {
   ArgvHead argv_head;                  // argv[0], or what #! lines made of it
   std::span<const char* const> argv;   // the caller's argv and envp, counted once
   std::span<const char* const> envp;
+  ExecFile exec_file;  // the owner, mode and mount of the ELF file that runs (its set-id bits, spec E13)
   // The files lie on a file system whose large mappings the kernel aligns to 2 MiB (placement.h).
   bool program_on_thp_fs = false;
   bool interpreter_on_thp_fs = false;
-  // RLIMIT_STACK's soft limit, read once for the argument check (Observe takes it from here).
-  uint64_t rlimit_stack = 0;
 
   // The caller's argv after argv[0]: what follows the head.
   std::span<const char* const> argv_tail() const { return argv.empty() ? argv : argv.subspan(1); }
 };
 
-// Opens the program and follows #! lines to the ELF that runs and its interpreter, with execve's
-// errors in execve's order (spec D1-D5, F, H3). The descriptors it opens go to `rollback`.
-// Reads only the files' headers; the files' contents live in Buffers() (static-buffers.h).
+// Opens the program and follows #! lines and binfmt_misc entries to the ELF that runs and its
+// interpreter, with execve's errors in execve's order (spec D1-D5, F, H3). The descriptors it
+// opens go to `rollback`. Reads only the files' headers; the files' contents live in Buffers()
+// (static-buffers.h).
+// `rlimit_stack`: RLIMIT_STACK as Observe read it (ProcessState::rlimit_stack), for E2BIG.
 [[nodiscard]] bool Resolve(const Source& source, std::span<const char* const> argv, std::span<const char* const> envp,
-                           const Options& options, Rollback& rollback, Target* target, Error& error);
+                           const Options& options, uint64_t rlimit_stack, Rollback& rollback, Target* target,
+                           Error& error);
 
 }  // namespace ulexec

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <elf.h>
+#include <sys/personality.h>
 
 #include <cstdio>
 #include <cstring>
@@ -74,7 +75,7 @@ Report WithoutHandoffPage(const Report& r, bool expected = true) {
     const std::string& v = r.Get(anon[i]);
     unsigned long start = 0, end = 0;
     char perms[8] = {};
-    if (sscanf(v.c_str(), "0x%lx-0x%lx %7s", &start, &end, perms) == 3 && end - start == 4096 &&
+    if (sscanf(v.c_str(), "0x%lx-0x%lx %7s", &start, &end, perms) == 3 && start != 0 && end - start == 4096 &&
         std::string(perms) == "r-xp") {
       EXPECT_EQ(found, -1) << "more than one hand-off-like page";
       found = static_cast<int>(i);
@@ -187,6 +188,31 @@ std::vector<Case> AllCases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Probe, Conformance, testing::ValuesIn(AllCases()), Name);
+
+// The personality flags execve acts on or carries (spec C13): MMAP_PAGE_ZERO maps page 0 (where
+// the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
+// addresses are compared too. (ADDR_COMPAT_LAYOUT is a known difference: README.)
+TEST(Command, PersonalityFlags) {
+  const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26,
+                                 SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS};
+  for (unsigned long flags : cases) {
+    for (const char* variant : {"static", "glibc-static-pie", "glibc-dynamic"}) {
+      SCOPED_TRACE(std::string(variant) + " personality " + std::to_string(flags));
+      const std::string probe = ProbePath(variant);
+      ASSERT_FALSE(probe.empty());
+      RunOptions direct = Options(probe, false);
+      direct.personality = flags;
+      const auto d = RunCommand(direct);
+      ASSERT_EQ(d.exit_code, 0) << d.err;
+      RunOptions via = direct;
+      via.argv.insert(via.argv.begin(), g_ulexec);
+      const auto u = RunCommand(via);
+      ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
+      EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)),
+                               Allowed(false), "execve", "ulexec"));
+    }
+  }
+}
 
 // -a NAME is exec -a: the report equals a direct start with argv[0] = NAME.
 TEST(Command, ArgvZeroOption) {

@@ -88,8 +88,9 @@ std::vector<std::string> ProgramArgv(const Case& c) {
 
 Outcome RunKernel(const Case& c) { return Spawn(c.path, ProgramArgv(c), c); }
 
+// As execve, not execvp: no /bin/sh for the files the kernel has no format for.
 Outcome RunCommand(const Case& c) {
-  std::vector<std::string> argv{g_ulexec};
+  std::vector<std::string> argv{g_ulexec, "--no-path-search"};
   const auto rest = ProgramArgv(c);
   argv.insert(argv.end(), rest.begin(), rest.end());
   return Spawn(g_ulexec, argv, c);

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/personality.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -311,6 +314,46 @@ TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) 
   EXPECT_TRUE(Has(plan_, HandoffStep::kSetName));
   EXPECT_TRUE(plan_.stack.executable);
   EXPECT_EQ(plan_.step_list().back(), HandoffStep::kExecStack);
+}
+
+TEST_F(ExecPlanTest, PersonalityLosesReadImpliesExecAndMmapPageZeroMapsPageZero) {
+  Use(ElfBuilder::Exec());
+  state_.personality = READ_IMPLIES_EXEC | MMAP_PAGE_ZERO | UNAME26;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.personality, static_cast<unsigned long>(MMAP_PAGE_ZERO | UNAME26));
+  EXPECT_TRUE(Has(plan_, HandoffStep::kMapPageZero));
+  EXPECT_FALSE(plan_.page_zero.keep);
+  state_.page_zero = PageZeroNow::kSealed;  // the kernel's sealed page 0: kept, not mapped again
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(plan_.page_zero.keep);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kMapPageZero));
+  state_.personality = 0;  // sealed, but the program must not have it
+  EXPECT_FALSE(Plan());
+  EXPECT_EQ(error_.code, EPERM);
+}
+
+TEST_F(ExecPlanTest, RootRunningASetuidFileChangesCredentialsLastAndIsSecure) {
+  Use(ElfBuilder::Exec());
+  auxv_.push_back({AT_UID, 0});
+  auxv_.push_back({AT_EUID, 0});
+  auxv_.push_back({AT_SECURE, 0});
+  state_.creds.permitted = state_.creds.effective = state_.creds.bounding = 0x1ffffffffff;
+  state_.personality = ADDR_NO_RANDOMIZE;
+  target_.exec_file = {65534, 0, S_IFREG | S_ISUID | 0755, false};
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(Aux(plan_, AT_UID), 0u);
+  EXPECT_EQ(Aux(plan_, AT_EUID), 65534u);
+  EXPECT_EQ(Aux(plan_, AT_SECURE), 1u);
+  EXPECT_EQ(plan_.personality, 0u);  // PER_CLEAR_ON_SETID
+  const auto steps = plan_.step_list();
+  const std::vector<HandoffStep> last(steps.end() - 3, steps.end());
+  EXPECT_EQ(last, (std::vector<HandoffStep>{HandoffStep::kSetIds, HandoffStep::kSetCapabilities,
+                                            HandoffStep::kClearDeathSignal}));
+  target_.exec_file.nosuid_mount = true;  // the bits ignored: nothing changes
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(Aux(plan_, AT_EUID), 0u);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kSetIds));
+  EXPECT_EQ(plan_.personality, static_cast<unsigned long>(ADDR_NO_RANDOMIZE));
 }
 
 TEST_F(ExecPlanTest, TheHandoffAreaGoesAboveMmapBaseAndFitsTheStack) {

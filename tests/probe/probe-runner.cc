@@ -90,15 +90,15 @@ const std::vector<std::string> kAslrDependent = {"addr.", "random."};
 const std::vector<std::string> kRunDependent = {"random."};
 
 RunResult RunCommand(const RunOptions& o) {
-  const bool no_aslr = o.no_aslr;
+  const unsigned long persona = o.personality | (o.no_aslr ? ADDR_NO_RANDOMIZE : 0);
   return ulexec::test::RunChild({
       .argv = o.argv,
       .path = o.path,
       .env = o.env,
       .timeout_ms = o.timeout_ms,
       .prepare =
-          [no_aslr](int status_fd) {
-            if (personality(no_aslr ? ADDR_NO_RANDOMIZE : 0) < 0) FailInChild(status_fd, errno);
+          [persona](int status_fd) {
+            if (personality(persona) < 0) FailInChild(status_fd, errno);
             PrepareDescriptors(status_fd);
             PrepareSignals(status_fd);
             DirtyFpu();

@@ -25,7 +25,7 @@
 //   blocked mask         {kBlockedSignal}: kept (E2)
 //   sigaltstack          enabled: must be disabled (E3)
 //   MXCSR, x87 FCW       changed from their defaults: must be reset (B5)
-//   personality          0, or ADDR_NO_RANDOMIZE with no_aslr
+//   personality          `personality`, with ADDR_NO_RANDOMIZE when no_aslr
 #pragma once
 
 #include "support/run.h"
@@ -59,6 +59,7 @@ struct RunOptions {
   std::string path;               // the file to execve; empty: argv[0]
   std::vector<std::string> env;   // the exact environment
   bool no_aslr = false;           // personality(ADDR_NO_RANDOMIZE) in the child
+  unsigned long personality = 0;  // more personality flags for the child
   int timeout_ms = 20000;         // then SIGKILL
 };
 

@@ -234,6 +234,36 @@ TEST(Command, FdAndPathSearch) {
   EXPECT_EQ(nosearch.status(), 127);
 }
 
+// PROGRAM is run as execvp runs it, so `env PROGRAM` (glibc's execvp, the kernel's execve) is the
+// oracle: PATH order, EACCES remembered past a non-executable file and a directory, and a file
+// that is neither ELF nor #! run by /bin/sh, with or without a slash.
+TEST(Command, RunsProgramsAsExecvp) {
+  const std::string dir = Dir() + "/execvp";
+  for (const char* sub : {"", "/a", "/b", "/c", "/c/dironly"}) mkdir((dir + sub).c_str(), 0755);
+  WriteFile("execvp/a/plain", "echo wrong one\n", 0644);  // not executable: skipped, remembered
+  WriteFile("execvp/b/plain", "echo \"plain: $0 $*\"\nexit 3\n");
+  WriteFile("execvp/b/empty", "");
+  WriteFile("execvp/a/noexec", "echo never\n", 0644);
+  const std::vector<std::string> env = {"PATH=" + dir + "/a:" + dir + "/b:" + dir + "/c"};
+  const std::vector<std::vector<std::string>> commands = {
+      {"plain", "x", "y z"}, {"./b/plain", "arg"}, {dir + "/b/plain"}, {"empty"},   {"./b/empty"},
+      {"noexec"},            {"dironly"},          {"missing"},        {"./missing"}};
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command[0]);
+    std::vector<std::string> by_env = {"/usr/bin/env"}, by_ulexec = {g_ulexec};
+    by_env.insert(by_env.end(), command.begin(), command.end());
+    by_ulexec.insert(by_ulexec.end(), command.begin(), command.end());
+    const RunResult e = RunChild({.argv = by_env, .env = env, .cwd = dir});
+    const RunResult u = RunChild({.argv = by_ulexec, .env = env, .cwd = dir});
+    EXPECT_EQ(u.status(), e.status()) << "env: " << e.err << "ulexec: " << u.err;
+    EXPECT_EQ(u.out, e.out);
+  }
+  // As execve: no /bin/sh (126, as the kernel's ENOEXEC).
+  const RunResult execve_like = RunChild({.argv = {g_ulexec, "--no-path-search", "./b/plain"}, .env = env, .cwd = dir});
+  EXPECT_EQ(execve_like.status(), 126);
+  EXPECT_NE(execve_like.err.find("Exec format error"), std::string::npos) << execve_like.err;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -1,0 +1,66 @@
+// Plan (pure): the credentials execve gives the new program (spec E13): the set-user-ID and
+// set-group-ID bits as bprm_fill_uid applies them, the capability sets as
+// cap_bprm_creds_from_file computes them, and whether the exec is secure (AT_SECURE). Where the
+// process could not make that change itself (it would gain privilege), the plan is what a nosuid
+// mount gives: the set-id bits ignored, never more than the process has.
+#pragma once
+
+#include <crt/process.h>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace ulexec {
+
+struct Creds {
+  enum { kReal, kEffective, kSaved, kFs };
+  uint32_t uid[4] = {}, gid[4] = {};  // as /proc/self/status lists them
+  uint64_t inheritable = 0, permitted = 0, effective = 0, bounding = 0, ambient = 0;
+  bool no_new_privs = false;
+};
+
+// Reads Uid, Gid, CapInh, CapPrm, CapEff, CapBnd, CapAmb and NoNewPrivs from /proc/self/status.
+[[nodiscard]] bool ParseStatusCreds(std::string_view status, Creds* out);
+
+// The file that runs (for a #! script, its interpreter: the kernel ignores a script's own bits).
+struct ExecFile {
+  uint32_t uid = 0, gid = 0, mode = 0;
+  bool nosuid_mount = false;
+};
+
+struct CredPlan {
+  Creds next;
+  bool secure = false;             // AT_SECURE; also clears pdeath_signal
+  bool clear_personality = false;  // PER_CLEAR_ON_SETID (a set-id file, or capabilities gained)
+  bool as_nosuid = false;          // the set-id bits were ignored: honouring them needs privilege
+  bool changes_ids = false, changes_caps = false, clears_ambient = false;
+};
+
+// File capabilities are not read: they count only where the process could raise privilege, which
+// it cannot, so they are ignored as on a nosuid mount (README). SECBIT_NOROOT is taken as clear.
+CredPlan PlanExecCreds(const Creds& now, const ExecFile& file);
+
+// Whether setresuid/setresgid/capset can take the process from `now` to `next`.
+bool CanApply(const Creds& now, const Creds& next);
+
+// AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE of the composed vector, as the kernel sets them.
+void SetAuxvCreds(const CredPlan& plan, std::span<crt::AuxEntry> auxv);
+
+// capset's arguments (linux/capability.h, not among musl's headers): version 3, two 32-bit words
+// of each set.
+struct KernelCaps {
+  static constexpr uint32_t kVersion3 = 0x20080522;
+  struct Header {
+    uint32_t version;
+    int pid;
+  } header;
+  struct Data {
+    uint32_t effective, permitted, inheritable;
+  } data[2];
+};
+
+// The capability sets of `creds` as capset takes them.
+KernelCaps ToKernelCaps(const Creds& creds);
+
+}  // namespace ulexec
