@@ -261,9 +261,10 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in
   // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
   plan->handoff_max_ops = 41 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
-                          (state.fresh ? 0 : kMaxSignal + CountTimers(plan->timers));
-  plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) + 32 +
-                          sizeof(KernelCaps) + arch::kEntryFrameSize + 8 * size_t{16};  // + each piece's alignment
+                          (state.fresh ? 0 : 1 + kMaxSignal + CountTimers(plan->timers));
+  plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
+                          sizeof(crt::KernelSigaltstack) + 32 + sizeof(KernelCaps) + arch::kEntryFrameSize +
+                          9 * size_t{16};  // + each piece's alignment
   // Just above mmap_base, with a page of gap (so that it does not look like part of the image
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).

@@ -80,7 +80,7 @@ enum class HandoffStep : uint8_t {
   kMapPageZero,        // page 0 read+exec, sealed, for MMAP_PAGE_ZERO (spec C13)
   kSetMmMap,           // PR_SET_MM_MAP with exe_fd, else without (spec G2, G4)
   kCloseDescriptors,   // close-on-exec descriptors (spec E4)
-  kResetSignals,       // caught signals to SIG_DFL, ignored ones cleaned (spec E1)
+  kResetSignals,       // caught signals to SIG_DFL, ignored ones cleaned (E1), no altstack (E3)
   kDeleteTimers,       // POSIX timers (spec E8)
   kForgetThreadLists,  // set_robust_list(0), set_tid_address(0)
   kClearKeepCaps,      // PR_SET_KEEPCAPS 0 (spec E12), only when set

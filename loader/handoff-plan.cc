@@ -11,6 +11,7 @@
 #include <ulexec/arch/reset.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -221,6 +222,14 @@ class Writer {
     auto* ign = static_cast<crt::KernelSigaction*>(Payload(sizeof(crt::KernelSigaction)));
     if (dfl == nullptr || ign == nullptr) return false;
     ign->handler = reinterpret_cast<void*>(kSigIgn);
+    // The host's alternate signal stack is disabled (spec E3). The entry frame would disable it
+    // too, but not when the frame lies on that stack, as it does below the new sp when the host's
+    // altstack is on [stack] and the hand-off enters through the program's restorer (B6). The
+    // hand-off runs with rsp in its own page, so this cannot fail with EPERM.
+    auto* no_altstack = static_cast<crt::KernelSigaltstack*>(Payload(sizeof(crt::KernelSigaltstack)));
+    if (no_altstack == nullptr) return false;
+    no_altstack->flags = SS_DISABLE;
+    h_.Syscall(SYS_sigaltstack, reinterpret_cast<uint64_t>(no_altstack), 0, 0, 0, 0, 0, Handoff::kMayFail);
     for (int sig = 1; sig <= kMaxSignal; ++sig) {
       const SignalReset r = plan_.signals[sig];
       if (r == SignalReset::kKeep) continue;

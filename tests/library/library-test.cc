@@ -101,6 +101,27 @@ TEST(Library, DeletesPosixTimers) {
 }
 
 // READ_IMPLIES_EXEC is cleared before the program is mapped (spec C13): no rwx mappings.
+// The host's alternate signal stack is gone after the exec (spec E3), even when it covers the
+// whole [stack], where the entry frame lies when the hand-off enters through the program's restorer
+// (ld.so's: probe-glibc-dynamic). rt_sigreturn alone cannot disable an altstack it runs on.
+TEST(Library, AltStackOnTheStackIsDisabled) {
+  const RunResult r = ExecInChild({ulexec::test::Binary("probe-glibc-dynamic"), "--sections=signals"}, [] {
+    FILE* maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    unsigned long lo = 0, hi = 0;
+    while (maps && fgets(line, sizeof line, maps)) {
+      if (strstr(line, "[stack]")) sscanf(line, "%lx-%lx", &lo, &hi);
+    }
+    if (maps) fclose(maps);
+    stack_t ss{};
+    ss.ss_sp = reinterpret_cast<void*>(lo);
+    ss.ss_size = hi - lo;
+    if (lo == 0 || sigaltstack(&ss, nullptr) != 0) _exit(99);
+  });
+  ASSERT_EQ(r.status(), 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("signal.altstack: disabled"), std::string::npos) << r.out;
+}
+
 TEST(Library, ClearsReadImpliesExecBeforeMapping) {
   const RunResult r = ExecInChild({"/bin/cat", "/proc/self/maps"}, [] {
     personality(static_cast<unsigned long>(personality(0xffffffff)) | READ_IMPLIES_EXEC);

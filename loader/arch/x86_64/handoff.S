@@ -20,6 +20,7 @@
 	.hidden ulexec_handoff_begin, ulexec_handoff_frame, ulexec_handoff_end
 	.balign 64
 ulexec_handoff_begin:
+	lea ulexec_handoff_frame(%rip), %rsp  // off the caller's stacks (sigaltstack checks rsp); never pushed to
 	mov %rdi, %r14             // the table's header
 	mov %rdi, %r12
 	mov 0(%r12), %r13          // ops left
