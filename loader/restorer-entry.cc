@@ -31,8 +31,13 @@ bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned c
     const uint64_t in_file = ph.p_filesz < file_size - ph.p_offset ? ph.p_filesz : file_size - ph.p_offset;
     // A zero-filled tail shares its page with the last file bytes: that page is not the file's.
     const uint64_t file_end = ph.p_memsz > ph.p_filesz ? PageStart(ph.p_vaddr + in_file) : ph.p_vaddr + in_file;
-    if (file_end <= ph.p_vaddr) continue;
-    const std::span<const unsigned char> text(image + (ph.p_vaddr - file.span_start), file_end - ph.p_vaddr);
+    // Only pages this segment alone maps: another PT_LOAD over one of its pages replaced it with
+    // other bytes (perhaps a page past the end of the file, which a read would take as SIGBUS).
+    uint64_t lo = ph.p_vaddr, hi = file_end;
+    while (lo < hi && SharesPages(file, ph, PageStart(lo), PageStart(lo) + kPageSize)) lo = PageStart(lo) + kPageSize;
+    while (hi > lo && SharesPages(file, ph, PageStart(hi - 1), PageStart(hi - 1) + kPageSize)) hi = PageStart(hi - 1);
+    if (hi <= lo || SharesPages(file, ph, PageStart(lo), PageAlign(hi))) continue;
+    const std::span<const unsigned char> text(image + (lo - file.span_start), hi - lo);
     // The first usable restorer starting in [from, until), or with `from_end` the last (one may
     // end past `until`).
     auto search = [&](size_t from, size_t until) {
@@ -40,7 +45,7 @@ bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned c
       bool found = false;
       for (long at = arch::FindRestorer(window, from); at >= 0 && static_cast<size_t>(at) < until;
            at = arch::FindRestorer(window, static_cast<size_t>(at) + 1)) {
-        const uint64_t restorer = ph.p_vaddr + static_cast<uint64_t>(at);
+        const uint64_t restorer = lo + static_cast<uint64_t>(at);
         const uint64_t stub = restorer - arch::kRestorerStubSize;
         const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
         if (drop_end > PageAlign(file_end) || SharesPages(file, ph, drop, drop_end)) continue;

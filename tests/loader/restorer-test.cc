@@ -9,6 +9,8 @@
 #include <Zydis/Zydis.h>
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -185,6 +187,28 @@ TEST(RestorerEntry, FromTheEndTakesTheLast) {
   EXPECT_EQ(e.restorer, 0x1100u);
   ASSERT_TRUE(image.Find(&e, true));
   EXPECT_EQ(e.restorer, 0x4ffc - 3u);
+}
+
+// A later PT_LOAD over the text's last page replaced it (with a page past the end of the file, a
+// read there is SIGBUS): the search must not read it. Here that page is PROT_NONE.
+TEST(RestorerEntry, NeverReadsAPageAnotherSegmentMaps) {
+  Image image;
+  image.phdrs[2].p_vaddr = 0x3000;  // the data maps over the text's last page (0x3000-0x4000)
+  image.phdrs[2].p_offset = 0x3000;
+  const size_t size = image.bytes.size();
+  void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  auto* bytes = static_cast<unsigned char*>(m);
+  std::memset(bytes, 0x90, size);
+  std::memcpy(bytes + 0x2100, kRaxRestorer.data(), kRaxRestorer.size());
+  ASSERT_EQ(mprotect(bytes + 0x3000, 0x1000, PROT_NONE), 0);
+  RestorerEntry e;
+  const ElfFile elf = image.elf();
+  ASSERT_TRUE(FindRestorerEntry(elf, image.file_size, bytes, false, &e));
+  EXPECT_EQ(e.restorer, 0x2100u);
+  ASSERT_TRUE(FindRestorerEntry(elf, image.file_size, bytes, true, &e));
+  EXPECT_EQ(e.restorer, 0x2100u);
+  munmap(m, size);
 }
 
 TEST(RestorerEntry, OnlyReadableExecutableNotWritableFileBytes) {
