@@ -124,23 +124,29 @@ const BinfmtEntry* FindBinfmtMisc(std::span<const std::byte> head, std::string_v
 const char* NextInterpreter(int fd, int depth, bool from_path, const char* script, Rollback& rollback, Target* t,
                             Error& error) {
   ProgramFile& program = Buffers().program;
+  const BinfmtEntry* entry = nullptr;
   if (!IsScript(program)) {
     // LoadHeaders failed with ENOEXEC: a binfmt_misc entry may take the file.
     const auto head = std::span(program.head, program.head_len);
-    const BinfmtEntry* entry = FindBinfmtMisc(head, script, &Buffers().binfmt_entries[depth]);
+    entry = FindBinfmtMisc(head, script, &Buffers().binfmt_entries[depth]);
     if (entry == nullptr) return nullptr;
-    t->argv_head.RewriteMisc(entry->interpreter, script, entry->preserve_argv0);
-    return entry->interpreter;
   }
   if (depth == 0 && !from_path) {
-    // The interpreter opens the script as /dev/fd/N: it must survive the exec (spec D1).
+    // The interpreter opens the file as /dev/fd/N: it must survive the exec (spec D1; the kernel's
+    // BINPRM_FLAGS_PATH_INACCESSIBLE, for #! and binfmt_misc alike).
     auto flags = crt::sys::Fcntl(fd, F_GETFD);
     if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
       (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
     } else if (flags && (flags.value() & FD_CLOEXEC)) {
-      (void)error.Fail(ENOENT, "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
+      (void)error.Fail(ENOENT, entry ? "a binfmt_misc file from a close-on-exec descriptor cannot be read by its "
+                                       "interpreter"
+                                     : "a #! script from a close-on-exec descriptor cannot be read by its interpreter");
       return nullptr;
     }
+  }
+  if (entry) {
+    t->argv_head.RewriteMisc(entry->interpreter, script, entry->preserve_argv0);
+    return entry->interpreter;
   }
   Shebang& line = Buffers().shebangs[depth];
   if (!ParseShebang(std::span(program.head, program.head_len), &line, error)) return nullptr;
