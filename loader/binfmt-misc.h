@@ -11,9 +11,12 @@
 namespace ulexec {
 
 struct BinfmtEntry {
-  static constexpr size_t kMaxMagic = 128;  // offset + size is at most 128 (BINPRM_BUF_SIZE / 2)
+  // offset + size is at most BINPRM_BUF_SIZE (256 since Linux 4.20; create_entry checks it).
+  static constexpr size_t kMaxMagic = 256;
+  // A registration is at most MAX_REGISTER_LENGTH (1920) bytes: the interpreter path is shorter.
+  static constexpr size_t kMaxInterpreter = 1920;
   bool enabled = false;
-  char interpreter[256] = {};
+  char interpreter[kMaxInterpreter] = {};
   bool preserve_argv0 = false;  // P
   bool open_binary = false;     // O: the interpreter gets the file open as AT_EXECFD
   bool credentials = false;     // C: credentials from the file, not the interpreter (implies O)

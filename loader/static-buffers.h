@@ -40,11 +40,13 @@ struct alignas(4096) StaticBuffers {
   char interp_path[kMaxInterpSize];
   // One parsed #! line per level of nesting, and one more for the ELOOP check (spec F8).
   Shebang shebangs[kMaxScriptDepth + 1];
-  // binfmt_misc: the entry taken at each level of nesting, the names of up to 64 entries (the
-  // kernel has no limit; Debian registers a dozen), and one entry file's text.
+  // binfmt_misc: the entry taken at each level of nesting, the names of up to 256 entries (the
+  // kernel has no limit; Debian registers a dozen) of up to 255 bytes (a file name), and one entry
+  // file's text (interpreter, flags, offset, and magic and mask in hex: under 3 KiB for the
+  // largest registration the kernel takes).
   BinfmtEntry binfmt_entries[kMaxScriptDepth + 1];
-  char binfmt_names[64][64];
-  char binfmt_text[1024];
+  char binfmt_names[256][256];
+  char binfmt_text[4096];
   // /proc/self/auxv: the kernel saves 28 pairs on x86-64 (spec A11); 64 leave room.
   crt::AuxEntry auxv[64];
   // /proc/self/status, for the credentials (spec E13) and the signal masks: about 1.5 KiB.

@@ -46,7 +46,9 @@ TEST(ParseBinfmtEntry, RefusesWhatTheKernelNeverWrites) {
   EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: Q\nextension .t\n", &e));        // flag
   EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \noffset 0\nmagic 7f4\n", &e));  // odd hex
   EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \noffset 0\nmagic 7f\nmask ffff\n", &e));
-  EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \noffset 127\nmagic 7f45\n", &e));  // > 128
+  EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \noffset 255\nmagic 7f45\n", &e));  // > 256
+  // What the kernel does take (BINPRM_BUF_SIZE is 256): offset 200 + 2 bytes.
+  EXPECT_TRUE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \noffset 200\nmagic 4243\n", &e));
   EXPECT_FALSE(ParseBinfmtEntry("enabled\ninterpreter /x\nflags: \n", &e));  // neither magic nor extension
 }
 
