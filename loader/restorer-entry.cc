@@ -38,22 +38,22 @@ bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned c
     while (hi > lo && SharesPages(file, ph, PageStart(hi - 1), PageStart(hi - 1) + kPageSize)) hi = PageStart(hi - 1);
     if (hi <= lo || SharesPages(file, ph, PageStart(lo), PageAlign(hi))) continue;
     const std::span<const unsigned char> text(image + (lo - file.span_start), hi - lo);
-    // The first usable restorer starting in [from, until), or with `from_end` the last (one may
-    // end past `until`).
+    // The first restorer starting in [from, until), or with `from_end` the last (one may end past
+    // `until`). Every one in `text` is usable: its stub and page(s) lie in pages of this segment's
+    // file bytes that no other PT_LOAD touches.
     auto search = [&](size_t from, size_t until) {
       const auto window = text.first(until + 8 < text.size() ? until + 8 : text.size());
-      bool found = false;
+      long found = -1;
       for (long at = arch::FindRestorer(window, from); at >= 0 && static_cast<size_t>(at) < until;
-           at = arch::FindRestorer(window, static_cast<size_t>(at) + 1)) {
-        const uint64_t restorer = lo + static_cast<uint64_t>(at);
-        const uint64_t stub = restorer - arch::kRestorerStubSize;
-        const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
-        if (drop_end > PageAlign(file_end) || SharesPages(file, ph, drop, drop_end)) continue;
-        *out = {stub - file.span_start, restorer - file.span_start, drop - file.span_start, drop_end - drop};
-        found = true;
-        if (!from_end) break;
+           at = from_end ? arch::FindRestorer(window, static_cast<size_t>(at) + 1) : -1) {
+        found = at;
       }
-      return found;
+      if (found < 0) return false;
+      const uint64_t restorer = lo + static_cast<uint64_t>(found);
+      const uint64_t stub = restorer - arch::kRestorerStubSize;
+      const uint64_t drop = PageStart(stub), drop_end = PageAlign(restorer);
+      *out = {stub - file.span_start, restorer - file.span_start, drop - file.span_start, drop_end - drop};
+      return true;
     };
     if (!from_end) {
       if (search(0, text.size())) return true;
