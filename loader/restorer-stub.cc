@@ -1,40 +1,23 @@
 // Stage: the stub before the program's signal restorer (restorer-stub.h).
 #include "restorer-stub.h"
 
+#include "proc-files.h"
 #include "restorer-entry.h"
 
 #include <crt/sys.h>
 #include <ulexec/arch/entry-frame.h>
 #include <ulexec/arch/restorer.h>
 
-#include <errno.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
 
 namespace ulexec {
 namespace {
 
-// /proc/self/mem. A process the kernel made non-dumpable (started with a file capability, as the
-// capability-carrying ulexec is: docs/execve.md#E11) finds it owned by root, which an ordinary
-// user cannot open. `holds_capabilities` (the program will have fewer): it becomes dumpable for
-// the open alone, which opens it to no one meanwhile, as ptrace and /proc access also want the
-// other side to hold every capability it holds. A host that made itself non-dumpable and holds
-// none is left as it is (the hand-off page stays).
-crt::Result<int> OpenOwnMemory(bool holds_capabilities) {
-  auto fd = crt::sys::Open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-  if (fd || fd.error() != EACCES || !holds_capabilities) return fd;
-  auto dumpable = crt::sys::Prctl(PR_GET_DUMPABLE);
-  if (!dumpable || dumpable.value() != 0 || !crt::sys::Prctl(PR_SET_DUMPABLE, 1)) return fd;
-  fd = crt::sys::Open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-  (void)crt::sys::Prctl(PR_SET_DUMPABLE, 0);  // the hand-off sets what execve would (exec-plan.cc)
-  return fd;
-}
-
 // Writes into this process's own memory as ptrace would, past page protections: a read-only
 // private file page gets a private copy and keeps its mapping's flags (no `ac`, as an mprotect
-// to writable would add).
+// to writable would add). `holds_capabilities`: the program will hold fewer (OpenOwnProcFile).
 bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size, bool holds_capabilities) {
-  auto fd = OpenOwnMemory(holds_capabilities);
+  auto fd = OpenOwnProcFile("/proc/self/mem", O_RDWR, holds_capabilities);
   if (!fd) return false;
   auto written = crt::sys::Pwrite(fd.value(), bytes, size, static_cast<off_t>(address));
   (void)crt::sys::Close(fd.value());
