@@ -301,6 +301,24 @@ TEST_P(Command, UlexecStartedByUlexec) {
   }
 }
 
+// The program's ids, groups and capability sets (which the probe does not report), through the
+// command and the library, as a plain execve gives them: with the capability, both give it up
+// before the program's first instruction (README, "Running as an ordinary user").
+TEST_P(Command, Credentials) {
+  RunOptions direct = Prepared("/bin/grep", true);
+  direct.argv = {"/bin/grep", "-E", "^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs):", "/proc/self/status"};
+  const auto d = RunCommand(direct);
+  ASSERT_EQ(d.exit_code, 0) << probe_test::DescribeResult(d);
+  ASSERT_NE(d.out.find("CapEff:"), std::string::npos) << d.out;
+  for (const char* loader : {"ulexec", "lib-launcher"}) {
+    RunOptions via = direct;
+    via.argv.insert(via.argv.begin(), Path(loader));
+    const auto u = RunCommand(via);
+    EXPECT_EQ(u.exit_code, 0) << loader << ": " << probe_test::DescribeResult(u);
+    EXPECT_EQ(u.out, d.out) << loader;
+  }
+}
+
 // --fd N is fexecve: AT_EXECFN is /dev/fd/N and comm the file's own name, as execveat(N, "",
 // AT_EMPTY_PATH) gives them (spec A2, E6).
 TEST_P(Command, ProgramFromDescriptor) {
