@@ -32,8 +32,9 @@ using conformance::User;
 namespace {
 
 constexpr User kUsers[] = {User::kCaller, User::kNobody, User::kNobodyWithCapability};
-constexpr const char* kVariants[] = {"static",      "static-pie",      "glibc-static", "glibc-static-pie", "glibc-dynamic",
-                                     "glibc-nopie", "musl-static", "musl-static-pie", "musl-dynamic"};
+constexpr const char* kVariants[] = {"static",          "static-pie",    "glibc-static", "glibc-static-pie",
+                                     "glibc-dynamic",   "glibc-nopie",   "musl-static",  "musl-static-pie",
+                                     "musl-dynamic"};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -180,8 +181,8 @@ TEST_P(Conformance, SameReportAsExecve) {
   ASSERT_EQ(via_run.exit_code, 0) << probe_test::DescribeResult(via_run) << via_run.err;
   EXPECT_EQ(via_run.err, direct_run.err);
   const Report direct = ParseReport(direct_run.out);
-  const Report loaded =
-      Comparable(direct, via_run.out, probe, c.via == Via::kCommandHandoffPage, c.user, conformance::ExeLeft(c.user, loader));
+  const bool page = c.via == Via::kCommandHandoffPage;
+  const Report loaded = Comparable(direct, via_run.out, probe, page, c.user, conformance::ExeLeft(c.user, loader));
   EXPECT_TRUE(direct.problems.empty());
   EXPECT_TRUE(loaded.problems.empty());
   EXPECT_GT(direct.values.size(), 100u) << "the probe reported too little to compare";
@@ -296,7 +297,8 @@ TEST_P(Command, UlexecStartedByUlexec) {
       const auto n = RunCommand(nested);
       ASSERT_EQ(n.exit_code, 0) << n.err;
       const Report dr = ParseReport(d.out);
-      EXPECT_TRUE(ReportsMatch(dr, Loaded(dr, n.out, probe, GetParam() == User::kCaller ? "" : inner), Allowed(aslr), "execve", "ulexec ulexec"));
+      const Report loaded = Loaded(dr, n.out, probe, GetParam() == User::kCaller ? "" : inner);
+      EXPECT_TRUE(ReportsMatch(dr, loaded, Allowed(aslr), "execve", "ulexec ulexec"));
     }
   }
 }
