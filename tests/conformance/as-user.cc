@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace conformance {
 namespace {
@@ -25,6 +26,7 @@ using probe_test::Report;
 std::string g_stage;                      // the folder of copies, or empty
 std::string g_skip = "not staged";        // why nobody cannot run here
 std::string g_capability_skip = g_skip;   // why the capability copies cannot
+bool g_caller_sets_exe = true;            // the test's own user can set exe (CallerSetsExe)
 
 // linux/personality.h's: what a set-id or capability-gaining exec clears (docs/execve.md#C13).
 constexpr unsigned long kClearOnSetid = READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_COMPAT_LAYOUT | MMAP_PAGE_ZERO;
@@ -48,6 +50,18 @@ std::string GiveCapability(const std::string& file) {
   return "";
 }
 
+// Whether this process holds CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, which exe_fd needs
+// (docs/execve.md#G4): root does; an ordinary user running the suite does not.
+bool CallerSetsExe() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    const unsigned long long effective = std::stoull(line.substr(7), nullptr, 16);
+    return (effective >> CAP_SYS_ADMIN & 1) || (effective >> CAP_CHECKPOINT_RESTORE & 1);
+  }
+  return false;
+}
+
 void Replace(Report& r, const std::string& key, const std::string& value) {
   r.values[key] = value;
   for (auto& [k, v] : r.lines) {
@@ -67,6 +81,7 @@ void ExpectDifference(const Report& direct, Report& loaded, const std::string& k
 }  // namespace
 
 void StageForNobody(const std::vector<std::string>& names) {
+  g_caller_sets_exe = CallerSetsExe();
   if (geteuid() != 0) {
     g_skip = g_capability_skip = "not root: cannot drop to uid 65534 (run as root, as CI does)";
     return;
@@ -117,7 +132,10 @@ std::vector<std::string> AllowedFor(User user, bool aslr) {
   return aslr || user == User::kNobodyWithCapability ? probe_test::kAslrDependent : probe_test::kRunDependent;
 }
 
-std::string ExeLeft(User user, const std::string& loader) { return user == User::kNobody ? loader : ""; }
+std::string ExeLeft(User user, const std::string& loader) {
+  const bool sets_exe = user == User::kNobodyWithCapability || (user == User::kCaller && g_caller_sets_exe);
+  return sets_exe ? "" : loader;
+}
 
 Report WithoutUserDifferences(const Report& direct, const Report& loaded, User user, const std::string& exe_left) {
   Report out = loaded;

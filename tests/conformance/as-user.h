@@ -21,7 +21,8 @@ constexpr int kNobodyId = 65534;
 
 // Copies `names` (ULEXEC_<NAME> programs: probe-static, ulexec, ...) into a fresh temporary
 // folder nobody can read, and ulexec and lib-launcher also as capability-carrying copies. Root
-// only; otherwise SkipReason says why. RemoveStage deletes the folder.
+// only; otherwise SkipReason says why. Also notes whether the test's own user can set exe
+// (ExeLeft). RemoveStage deletes the folder.
 void StageForNobody(const std::vector<std::string>& names);
 void RemoveStage();
 
@@ -44,8 +45,9 @@ const char* Suffix(User user);
 std::vector<std::string> AllowedFor(User user, bool aslr);
 
 // The file /proc/self/exe is expected to name through ulexec as `user` when `loader` (ulexec or
-// lib-launcher) ran the probe: the loader itself for nobody without the capability, else "" (the
-// program, as execve sets it).
+// lib-launcher) ran the probe: the loader itself for nobody without the capability, and for the
+// test's own user when it lacks the capability too (not root), else "" (the program, as execve
+// sets it).
 std::string ExeLeft(User user, const std::string& loader);
 
 // `loaded` (a report of the probe through ulexec) with the differences a run as `user` is known to
