@@ -86,6 +86,8 @@ void StageForNobody(const std::vector<std::string>& names) {
     g_skip = g_capability_skip = "not root: cannot drop to uid 65534 (run as root, as CI does)";
     return;
   }
+  std::vector<std::string> sources;  // first: a missing ULEXEC_<NAME> throws before the folder exists
+  for (const std::string& name : names) sources.push_back(ulexec::test::Binary(name));
   const std::string tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   std::string dir = tmp + "/ulexec-nobody-XXXXXX";
   if (mkdtemp(dir.data()) == nullptr || chmod(dir.c_str(), 0755) != 0) {
@@ -94,11 +96,12 @@ void StageForNobody(const std::vector<std::string>& names) {
   }
   g_stage = dir;
   g_skip = g_capability_skip = "";
-  for (const std::string& name : names) {
+  for (size_t i = 0; i < names.size(); ++i) {
     // Copies are owned by root, mode 0755: nobody reads and runs them as it would installed files.
-    std::filesystem::copy_file(ulexec::test::Binary(name), dir + "/" + name);
+    const std::string& name = names[i];
+    std::filesystem::copy_file(sources[i], dir + "/" + name);
     if (!CarriesCapability(name)) continue;
-    std::filesystem::copy_file(ulexec::test::Binary(name), dir + "/" + name + "-cap");
+    std::filesystem::copy_file(sources[i], dir + "/" + name + "-cap");
     if (g_capability_skip.empty()) g_capability_skip = GiveCapability(dir + "/" + name + "-cap");
   }
 }
