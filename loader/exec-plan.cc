@@ -11,6 +11,7 @@
 #include <ulexec/arch/constants.h>
 #include <ulexec/arch/entry-frame.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <sys/personality.h>
 
@@ -224,6 +225,16 @@ size_t CountTimers(std::string_view timers) {
   return n;
 }
 
+// Whether the kernel started this process as a secure exec (its own AT_SECURE: ulexec carrying a
+// file capability, or set-id). It then made it non-dumpable (docs/execve.md#E11), which a fresh
+// process must undo where the program's own exec is not secure: execve would leave it dumpable.
+bool StartedSecure(const ProcessState& state) {
+  for (const crt::AuxEntry& e : state.auxv) {
+    if (e.type == AT_SECURE) return e.value != 0;
+  }
+  return false;
+}
+
 // The hand-off's steps in order, and the size of its table and payload.
 void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   auto add = [&](HandoffStep step) { plan->steps[plan->step_count++] = step; };
@@ -249,8 +260,8 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
     if (!plan->timers.empty()) add(HandoffStep::kDeleteTimers);
     add(HandoffStep::kForgetThreadLists);
     if (state.keepcaps) add(HandoffStep::kClearKeepCaps);
-    add(HandoffStep::kSetDumpable);
   }
+  if (!state.fresh || (StartedSecure(state) && !plan->creds.secure)) add(HandoffStep::kSetDumpable);
   add(HandoffStep::kSetName);
   if (stack.executable) add(HandoffStep::kExecStack);
   const CredPlan& creds = plan->creds;

@@ -23,13 +23,14 @@ namespace {
 
 bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_with("[vvar"); }
 
+// After the credentials: a host started with a file capability reads its auxv only as one that
+// holds capabilities (OpenOwnProcFile).
 bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
     std::string_view text;
     char* buf = reinterpret_cast<char*>(Buffers().auxv);
-    if (!ReadProcFile("/proc/self/auxv", buf, sizeof Buffers().auxv - sizeof Buffers().auxv[0], true, &text, error)) {
-      return false;
-    }
+    const size_t cap = sizeof Buffers().auxv - sizeof Buffers().auxv[0];
+    if (!ReadProcFile("/proc/self/auxv", buf, cap, true, &text, error, s->creds.permitted != 0)) return false;
     Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
     auxv = Buffers().auxv;
   }
@@ -114,6 +115,10 @@ PageZeroNow ReadPageZero(std::string_view maps) {
 bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
   ProcessState& s = *state;
   s = ProcessState{};
+  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s.status, error)) {
+    return false;
+  }
+  if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
   // RLIMIT_STACK (read once: Resolve takes it from here), RLIMIT_DATA (it bounds brk, which
   // PR_SET_MM_MAP checks), personality (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC): needed by the plan.
@@ -125,10 +130,6 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
   s.page_zero = ReadPageZero(s.maps);
-  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s.status, error)) {
-    return false;
-  }
-  if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

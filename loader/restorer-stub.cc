@@ -1,6 +1,7 @@
 // Stage: the stub before the program's signal restorer (restorer-stub.h).
 #include "restorer-stub.h"
 
+#include "proc-files.h"
 #include "restorer-entry.h"
 
 #include <crt/sys.h>
@@ -14,9 +15,9 @@ namespace {
 
 // Writes into this process's own memory as ptrace would, past page protections: a read-only
 // private file page gets a private copy and keeps its mapping's flags (no `ac`, as an mprotect
-// to writable would add).
-bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size) {
-  auto fd = crt::sys::Open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+// to writable would add). `holds_capabilities`: the program will hold fewer (OpenOwnProcFile).
+bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size, bool holds_capabilities) {
+  auto fd = OpenOwnProcFile("/proc/self/mem", O_RDWR, holds_capabilities);
   if (!fd) return false;
   auto written = crt::sys::Pwrite(fd.value(), bytes, size, static_cast<off_t>(address));
   (void)crt::sys::Close(fd.value());
@@ -38,7 +39,8 @@ uint64_t PlantRestorerStub(const ExecPlan& plan, const Mapping (&mapped)[2], uin
     unsigned char stub[arch::kRestorerStubSize];
     arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);
     void* copy = handoff.Payload(arch::kEntryFrameSize);
-    if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub)) return 0;
+    const bool holds_capabilities = plan.creds.changes_caps;
+    if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub, holds_capabilities)) return 0;
     arch::WriteEntryFrame(copy, plan.entry, plan.stack.layout.sp, sigmask);
     handoff.Copy(frame, copy, arch::kEntryFrameSize);
     handoff.EnterThrough(final + at.stub, frame);

@@ -1,8 +1,10 @@
 // Differential conformance: the probe started directly (a real execve) and through ulexec (the
 // command, and the library inside a glibc host), with the same argv, environment, descriptors
-// and signal dispositions. The reports must be identical except for a short list of fields,
-// each with its reason; with ASLR off, addresses must match as well.
+// and signal dispositions, as the test's user and as nobody (as-user.h). The reports must be
+// identical except for a short list of fields, each with its reason; with ASLR off, addresses
+// must match as well.
 #include "../probe/probe-runner.h"
+#include "as-user.h"
 #include "support/binaries.h"
 
 #include <gtest/gtest.h>
@@ -20,16 +22,19 @@
 using probe_test::CompareReports;
 using probe_test::FormatDiff;
 using probe_test::ParseReport;
-using probe_test::ProbePath;
 using probe_test::Report;
 using probe_test::ReportsMatch;
 using probe_test::RunCommand;
 using probe_test::RunOptions;
+using conformance::PathFor;
+using conformance::User;
 
 namespace {
 
-std::string g_ulexec;
-std::string g_launcher;
+constexpr User kUsers[] = {User::kCaller, User::kNobody, User::kNobodyWithCapability};
+constexpr const char* kVariants[] = {"static",          "static-pie",    "glibc-static", "glibc-static-pie",
+                                     "glibc-dynamic",   "glibc-nopie",   "musl-static",  "musl-static-pie",
+                                     "musl-dynamic"};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -122,21 +127,18 @@ Report WithoutHandoffPage(const Report& r, bool expected = true) {
   return out;
 }
 
-std::vector<std::string> Allowed(bool aslr) {
-  return aslr ? probe_test::kAslrDependent : probe_test::kRunDependent;
-}
-
 enum class Via { kCommand, kLibrary, kCommandHandoffPage };
 
 struct Case {
   std::string variant;
   Via via;
   bool aslr;
+  User user;
 };
 
 std::string Name(const testing::TestParamInfo<Case>& info) {
   const char* via = info.param.via == Via::kCommand ? "_command" : info.param.via == Via::kLibrary ? "_library" : "_command_handoff_page";
-  std::string n = info.param.variant + via + (info.param.aslr ? "" : "_no_aslr");
+  std::string n = info.param.variant + via + (info.param.aslr ? "" : "_no_aslr") + conformance::Suffix(info.param.user);
   for (char& c : n) {
     if (c == '-') c = '_';
   }
@@ -145,43 +147,55 @@ std::string Name(const testing::TestParamInfo<Case>& info) {
 
 class Conformance : public testing::TestWithParam<Case> {};
 
-RunOptions Options(const std::string& probe, bool aslr) {
+RunOptions Options(const std::string& probe, bool aslr, User user) {
   RunOptions o;
   o.argv = {probe, "first", "with space", ""};
   o.env = {"PATH=/usr/bin:/bin", "ULEXEC_TEST=1", "EMPTY=", "LONG=" + std::string(300, 'x')};
   o.no_aslr = !aslr;
+  o.run_as = conformance::RunAs(user);
   return o;
+}
+
+// The ulexec report with the hand-off page (where expected) and the known differences of `user`
+// checked and taken out.
+Report Comparable(const Report& direct, const std::string& out, const std::string& probe, bool page, User user,
+                  const std::string& exe_left) {
+  const Report loaded = WithoutHandoffPage(ParseReport(out), page || !CarriesRestorer(probe));
+  return conformance::WithoutUserDifferences(direct, loaded, user, exe_left);
 }
 
 TEST_P(Conformance, SameReportAsExecve) {
   const Case& c = GetParam();
-  const std::string probe = ProbePath(c.variant);
+  if (const std::string why = conformance::SkipReason(c.user); !why.empty()) GTEST_SKIP() << why;
+  const std::string probe = PathFor(c.user, "probe-" + c.variant);
   ASSERT_FALSE(probe.empty()) << "probe variant " << c.variant << " was not built";
-  RunOptions direct_options = Options(probe, c.aslr);
+  RunOptions direct_options = Options(probe, c.aslr, c.user);
   const auto direct_run = RunCommand(direct_options);
   ASSERT_EQ(direct_run.exit_code, 0) << probe_test::DescribeResult(direct_run) << direct_run.err;
   RunOptions via = direct_options;
-  via.argv.insert(via.argv.begin(), c.via == Via::kLibrary ? g_launcher : g_ulexec);
+  const std::string loader = PathFor(c.user, c.via == Via::kLibrary ? "lib-launcher" : "ulexec");
+  via.argv.insert(via.argv.begin(), loader);
   if (c.via == Via::kCommandHandoffPage) via.argv.insert(via.argv.begin() + 1, "--handoff-page");
   via.path.clear();
   const auto via_run = RunCommand(via);
   ASSERT_EQ(via_run.exit_code, 0) << probe_test::DescribeResult(via_run) << via_run.err;
   EXPECT_EQ(via_run.err, direct_run.err);
   const Report direct = ParseReport(direct_run.out);
-  const bool page = c.via == Via::kCommandHandoffPage || !CarriesRestorer(probe);
-  const Report loaded = WithoutHandoffPage(ParseReport(via_run.out), page);
+  const bool page = c.via == Via::kCommandHandoffPage;
+  const Report loaded = Comparable(direct, via_run.out, probe, page, c.user, conformance::ExeLeft(c.user, loader));
   EXPECT_TRUE(direct.problems.empty());
   EXPECT_TRUE(loaded.problems.empty());
   EXPECT_GT(direct.values.size(), 100u) << "the probe reported too little to compare";
-  EXPECT_TRUE(ReportsMatch(direct, loaded, Allowed(c.aslr), "execve", "ulexec"));
+  EXPECT_TRUE(ReportsMatch(direct, loaded, conformance::AllowedFor(c.user, c.aslr), "execve", "ulexec"));
 }
 
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
-  for (const char* v : {"static", "static-pie", "glibc-static", "glibc-static-pie", "glibc-dynamic", "glibc-nopie",
-                        "musl-static", "musl-static-pie", "musl-dynamic"}) {
+  for (const char* v : kVariants) {
     for (Via via : {Via::kCommand, Via::kLibrary, Via::kCommandHandoffPage}) {
-      for (bool aslr : {true, false}) cases.push_back({v, via, aslr});
+      for (bool aslr : {true, false}) {
+        for (User user : kUsers) cases.push_back({v, via, aslr, user});
+      }
     }
   }
   return cases;
@@ -189,54 +203,74 @@ std::vector<Case> AllCases() {
 
 INSTANTIATE_TEST_SUITE_P(Probe, Conformance, testing::ValuesIn(AllCases()), Name);
 
+class Command : public testing::TestWithParam<User> {
+ protected:
+  void SetUp() override {
+    if (const std::string why = conformance::SkipReason(GetParam()); !why.empty()) GTEST_SKIP() << why;
+  }
+  std::string Path(const std::string& name) const { return PathFor(GetParam(), name); }
+  std::string Probe(const std::string& variant) const { return Path("probe-" + variant); }
+  RunOptions Prepared(const std::string& probe, bool aslr) const { return Options(probe, aslr, GetParam()); }
+  // The report `out` through ulexec made comparable with `direct`'s; `exe_left` as ExeLeft.
+  Report Loaded(const Report& direct, const std::string& out, const std::string& probe) const {
+    return Loaded(direct, out, probe, conformance::ExeLeft(GetParam(), Path("ulexec")));
+  }
+  Report Loaded(const Report& direct, const std::string& out, const std::string& probe,
+                const std::string& exe_left) const {
+    return Comparable(direct, out, probe, false, GetParam(), exe_left);
+  }
+  std::vector<std::string> Allowed(bool aslr) const { return conformance::AllowedFor(GetParam(), aslr); }
+};
+
+INSTANTIATE_TEST_SUITE_P(As, Command, testing::ValuesIn(kUsers), [](const testing::TestParamInfo<User>& i) {
+  return std::string("user") + conformance::Suffix(i.param);
+});
+
 // The personality flags execve acts on or carries (spec C13): MMAP_PAGE_ZERO maps page 0 (where
 // the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
 // addresses are compared too. (ADDR_COMPAT_LAYOUT is a known difference: README.)
-TEST(Command, PersonalityFlags) {
+TEST_P(Command, PersonalityFlags) {
   const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26,
                                  SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS};
   for (unsigned long flags : cases) {
     for (const char* variant : {"static", "glibc-static-pie", "glibc-dynamic"}) {
       SCOPED_TRACE(std::string(variant) + " personality " + std::to_string(flags));
-      const std::string probe = ProbePath(variant);
-      ASSERT_FALSE(probe.empty());
-      RunOptions direct = Options(probe, false);
+      const std::string probe = Probe(variant);
+      RunOptions direct = Prepared(probe, false);
       direct.personality = flags;
       const auto d = RunCommand(direct);
       ASSERT_EQ(d.exit_code, 0) << d.err;
       RunOptions via = direct;
-      via.argv.insert(via.argv.begin(), g_ulexec);
+      via.argv.insert(via.argv.begin(), Path("ulexec"));
       const auto u = RunCommand(via);
       ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
-      EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)),
-                               Allowed(false), "execve", "ulexec"));
+      const Report dr = ParseReport(d.out);
+      EXPECT_TRUE(ReportsMatch(dr, Loaded(dr, u.out, probe), Allowed(false), "execve", "ulexec"));
     }
   }
 }
 
 // -a NAME is exec -a: the report equals a direct start with argv[0] = NAME.
-TEST(Command, ArgvZeroOption) {
-  const std::string probe = ProbePath("static");
-  ASSERT_FALSE(probe.empty());
-  RunOptions direct = Options(probe, false);
+TEST_P(Command, ArgvZeroOption) {
+  const std::string probe = Probe("static");
+  RunOptions direct = Prepared(probe, false);
   direct.path = probe;
   direct.argv[0] = "renamed";
   const auto d = RunCommand(direct);
-  RunOptions via = Options(probe, false);
-  via.argv = {g_ulexec, "-a", "renamed", probe, "first", "with space", ""};
+  RunOptions via = Prepared(probe, false);
+  via.argv = {Path("ulexec"), "-a", "renamed", probe, "first", "with space", ""};
   const auto u = RunCommand(via);
   ASSERT_EQ(u.exit_code, 0) << u.err;
-  const Report a = ParseReport(d.out), b = WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe));
+  const Report a = ParseReport(d.out), b = Loaded(a, u.out, probe);
   EXPECT_EQ(b.Get("argv[0]"), a.Get("argv[0]"));
   EXPECT_TRUE(ReportsMatch(a, b, Allowed(false), "execve", "ulexec -a"));
 }
 
 // `-` reads the program from standard input into a memfd: it runs as a fexecve of that memfd.
-TEST(Command, ProgramFromStandardInput) {
-  const std::string probe = ProbePath("static-pie");
-  ASSERT_FALSE(probe.empty());
-  RunOptions via = Options(probe, true);
-  via.argv = {"/bin/sh", "-c", "exec \"$0\" - first second < \"$1\"", g_ulexec, probe};
+TEST_P(Command, ProgramFromStandardInput) {
+  const std::string probe = Probe("static-pie");
+  RunOptions via = Prepared(probe, true);
+  via.argv = {"/bin/sh", "-c", "exec \"$0\" - first second < \"$1\"", Path("ulexec"), probe};
   const auto u = RunCommand(via);
   ASSERT_EQ(u.exit_code, 0) << u.err;
   const Report r = ParseReport(u.out);
@@ -247,33 +281,53 @@ TEST(Command, ProgramFromStandardInput) {
 }
 
 // ulexec started by ulexec: the first one's hand-off page is gone and the program sees the
-// same layout as a single level (the second page sits above the first's place).
-TEST(Command, UlexecStartedByUlexec) {
+// same layout as a single level (the second page sits above the first's place). With the
+// capability the first copy carries it and the second is plain: the first gives it up before it
+// starts the second (README, "Running as an ordinary user"), which then cannot set exe.
+TEST_P(Command, UlexecStartedByUlexec) {
+  const User inner_user = GetParam() == User::kCaller ? User::kCaller : User::kNobody;  // no capability
+  const std::string inner = PathFor(inner_user, "ulexec");
   for (const char* variant : {"static-pie", "glibc-dynamic"}) {
     for (bool aslr : {true, false}) {
       SCOPED_TRACE(std::string(variant) + (aslr ? "" : " without ASLR"));
-      const std::string probe = ProbePath(variant);
-      ASSERT_FALSE(probe.empty());
-      RunOptions direct = Options(probe, aslr);
+      const std::string probe = Probe(variant);
+      RunOptions direct = Prepared(probe, aslr);
       const auto d = RunCommand(direct);
       RunOptions nested = direct;
-      nested.argv.insert(nested.argv.begin(), {g_ulexec, g_ulexec});
+      nested.argv.insert(nested.argv.begin(), {Path("ulexec"), inner});
       const auto n = RunCommand(nested);
       ASSERT_EQ(n.exit_code, 0) << n.err;
-      EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(n.out), !CarriesRestorer(probe)),
-                               Allowed(aslr), "execve",
-                               "ulexec ulexec"));
+      const Report dr = ParseReport(d.out);
+      const Report loaded = Loaded(dr, n.out, probe, conformance::ExeLeft(inner_user, inner));
+      EXPECT_TRUE(ReportsMatch(dr, loaded, Allowed(aslr), "execve", "ulexec ulexec"));
     }
+  }
+}
+
+// The program's ids, groups and capability sets (which the probe does not report), through the
+// command and the library, as a plain execve gives them: with the capability, both give it up
+// before the program's first instruction (README, "Running as an ordinary user").
+TEST_P(Command, Credentials) {
+  RunOptions direct = Prepared("/bin/grep", true);
+  direct.argv = {"/bin/grep", "-E", "^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs):", "/proc/self/status"};
+  const auto d = RunCommand(direct);
+  ASSERT_EQ(d.exit_code, 0) << probe_test::DescribeResult(d);
+  ASSERT_NE(d.out.find("CapEff:"), std::string::npos) << d.out;
+  for (const char* loader : {"ulexec", "lib-launcher"}) {
+    RunOptions via = direct;
+    via.argv.insert(via.argv.begin(), Path(loader));
+    const auto u = RunCommand(via);
+    EXPECT_EQ(u.exit_code, 0) << loader << ": " << probe_test::DescribeResult(u);
+    EXPECT_EQ(u.out, d.out) << loader;
   }
 }
 
 // --fd N is fexecve: AT_EXECFN is /dev/fd/N and comm the file's own name, as execveat(N, "",
 // AT_EMPTY_PATH) gives them (spec A2, E6).
-TEST(Command, ProgramFromDescriptor) {
-  const std::string probe = ProbePath("static");
-  ASSERT_FALSE(probe.empty());
-  RunOptions via = Options(probe, true);
-  via.argv = {"/bin/sh", "-c", "exec 7<\"$1\"; exec \"$0\" --fd 7 name arg", g_ulexec, probe};
+TEST_P(Command, ProgramFromDescriptor) {
+  const std::string probe = Probe("static");
+  RunOptions via = Prepared(probe, true);
+  via.argv = {"/bin/sh", "-c", "exec 7<\"$1\"; exec \"$0\" --fd 7 name arg", Path("ulexec"), probe};
   const auto u = RunCommand(via);
   ASSERT_EQ(u.exit_code, 0) << u.err;
   const Report r = ParseReport(u.out);
@@ -287,7 +341,10 @@ TEST(Command, ProgramFromDescriptor) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  g_ulexec = ulexec::test::Binary("ulexec");
-  g_launcher = ulexec::test::Binary("lib-launcher");
-  return RUN_ALL_TESTS();
+  std::vector<std::string> staged = {"ulexec", "lib-launcher"};
+  for (const char* v : kVariants) staged.push_back(std::string("probe-") + v);
+  conformance::StageForNobody(staged);
+  const int result = RUN_ALL_TESTS();
+  conformance::RemoveStage();
+  return result;
 }

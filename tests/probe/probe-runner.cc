@@ -84,6 +84,16 @@ void DirtyFpu() {
   __asm__ volatile("fldcw %0" : : "m"(fcw));
 }
 
+// Root becomes `id` as setpriv --reuid --regid --clear-groups makes it: leaving uid 0 for good
+// empties the capability sets (no keep-caps). Raw system calls: glibc's set*id would signal
+// threads the child does not have.
+void DropTo(int id, int status_fd) {
+  if (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, id, id, id) != 0 ||
+      syscall(SYS_setresuid, id, id, id) != 0) {
+    FailInChild(status_fd, errno);
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string> kAslrDependent = {"addr.", "random."};
@@ -91,16 +101,18 @@ const std::vector<std::string> kRunDependent = {"random."};
 
 RunResult RunCommand(const RunOptions& o) {
   const unsigned long persona = o.personality | (o.no_aslr ? ADDR_NO_RANDOMIZE : 0);
+  const int run_as = o.run_as;
   return ulexec::test::RunChild({
       .argv = o.argv,
       .path = o.path,
       .env = o.env,
       .timeout_ms = o.timeout_ms,
       .prepare =
-          [persona](int status_fd) {
+          [persona, run_as](int status_fd) {
             if (personality(persona) < 0) FailInChild(status_fd, errno);
             PrepareDescriptors(status_fd);
             PrepareSignals(status_fd);
+            if (run_as >= 0) DropTo(run_as, status_fd);
             DirtyFpu();
           },
   });

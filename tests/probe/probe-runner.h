@@ -26,6 +26,9 @@
 //   sigaltstack          enabled: must be disabled (E3)
 //   MXCSR, x87 FCW       changed from their defaults: must be reset (B5)
 //   personality          `personality`, with ADDR_NO_RANDOMIZE when no_aslr
+//   credentials          with run_as >= 0, last: uid and gid run_as (real, effective, saved),
+//                        no supplementary groups, so no capabilities (setpriv --reuid=N
+//                        --regid=N --clear-groups); the state above is prepared before it
 #pragma once
 
 #include "support/run.h"
@@ -60,6 +63,7 @@ struct RunOptions {
   std::vector<std::string> env;   // the exact environment
   bool no_aslr = false;           // personality(ADDR_NO_RANDOMIZE) in the child
   unsigned long personality = 0;  // more personality flags for the child
+  int run_as = -1;                // the uid and gid the child drops to right before the exec; -1: stay
   int timeout_ms = 20000;         // then SIGKILL
 };
 
