@@ -11,6 +11,7 @@
 #include "script.h"
 
 #include <crt/errno-names.h>
+#include <crt/names.h>
 #include <crt/path-search.h>
 #include <ulexec/arch/entry-frame.h>
 #include <ulexec/ulexec.h>
@@ -206,8 +207,8 @@ SideEffects Effects(const ulexec::DryRun& dry, int own_fd) {
   for (int sig = 1; sig <= ulexec::kMaxSignal; ++sig) {
     const uint64_t handler = dry.state.signals[sig].handler;
     if (handler == reinterpret_cast<uint64_t>(SIG_DFL)) continue;
-    const char* abbrev = sigabbrev_np(sig);
-    const std::string name = abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
+    const std::string_view known = crt::SignalName(sig);
+    const std::string name = known.empty() ? "SIG" + std::to_string(sig) : std::string(known);
     (handler == reinterpret_cast<uint64_t>(SIG_IGN) ? effects.signals_ignored : effects.signals_reset).push_back(name);
   }
   effects.comm = dry.plan.comm;
