@@ -26,14 +26,10 @@ std::string_view NextLine(std::string_view& text) {
   return line;
 }
 
+// The hex number a line starts with (a mapping's start); 0 without one.
 uint64_t ParseHexPrefix(std::string_view s) {
   uint64_t v = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') v = v << 4 | static_cast<uint64_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') v = v << 4 | static_cast<uint64_t>(c - 'a' + 10);
-    else break;
-  }
-  return v;
+  return crt::ConsumeHex(s, &v) ? v : 0;
 }
 
 // Compares the mapping's bytes with the file's at its offset (up to the file's end: a page past
