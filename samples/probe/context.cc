@@ -208,15 +208,11 @@ bool LoadContext(Context& ctx) {
 
   const long len = ReadFile("/proc/self/maps", g_maps_text, sizeof g_maps_text);
   if (len < 0 || static_cast<size_t>(len) == sizeof g_maps_text) return false;
-  std::string_view text(g_maps_text, static_cast<size_t>(len));
-  while (!text.empty() && ctx.map_count < kMaxMappings) {
-    size_t eol = 0;
-    while (eol < text.size() && text[eol] != '\n') ++eol;
-    std::string_view line(text.data(), eol);
-    text.remove_prefix(eol < text.size() ? eol + 1 : eol);
+  crt::ForEachLine(std::string_view(g_maps_text, static_cast<size_t>(len)), [&](std::string_view line) {
     Mapping m;
     if (ParseMapsLine(line, &m)) ctx.maps[ctx.map_count++] = m;
-  }
+    return ctx.map_count < kMaxMappings;
+  });
   LabelMappings(ctx);
   ctx.stack = ctx.Find(reinterpret_cast<uintptr_t>(ctx.sp));
   ctx.maps_ok = true;

@@ -18,14 +18,6 @@ char g_smaps_text[256 * 1024];
 char g_path[4096];
 unsigned char g_file_page[4096];
 
-std::string_view NextLine(std::string_view& text) {
-  size_t n = 0;
-  while (n < text.size() && text[n] != '\n') ++n;
-  const std::string_view line(text.data(), n);
-  text.remove_prefix(n < text.size() ? n + 1 : n);
-  return line;
-}
-
 // The hex number a line starts with (a mapping's start); 0 without one.
 uint64_t ParseHexPrefix(std::string_view s) {
   uint64_t v = 0;
@@ -84,11 +76,9 @@ void ReportSmaps(const Context& ctx, crt::Writer& w) {
     w << "smaps: unreadable\n";
     return;
   }
-  std::string_view text(g_smaps_text, static_cast<size_t>(len));
   const Mapping* current = nullptr;
   std::string_view anonymous = "?";
-  while (!text.empty()) {
-    const std::string_view line = NextLine(text);
+  crt::ForEachLine(std::string_view(g_smaps_text, static_cast<size_t>(len)), [&](std::string_view line) {
     if (!line.empty() && line.find(':') > line.find(' ')) {  // a maps line: a new block
       current = ctx.Find(ParseHexPrefix(line));
       if (current && current->label == "anon") current = nullptr;
@@ -105,7 +95,8 @@ void ReportSmaps(const Context& ctx, crt::Writer& w) {
       ReportBlock(*current, anonymous, flags, w);
       current = nullptr;
     }
-  }
+    return true;
+  });
 }
 
 }  // namespace probe
