@@ -1,3 +1,4 @@
+// Number parsing: decimal and 0x numbers, and /proc's lowercase hex (crt/string.h).
 #include <crt/string.h>
 
 namespace crt {

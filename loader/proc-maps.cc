@@ -1,3 +1,4 @@
+// Stage (pure): /proc/self/maps lines, and what overlaps the mappings they list (proc-maps.h).
 #include "proc-maps.h"
 
 #include <crt/string.h>
