@@ -274,7 +274,8 @@ int main(int argc, char** argv, char** envp) {
     if (!crt::ReadAll(0, size_t{1} << 20, &image, &failure)) {
       // No memory is ulexec's own failure; a failed read is the program's.
       crt::FormatTo(error.text, sizeof error.text,
-                    failure.reading ? "cannot read standard input" : "no memory for the program read from standard input");
+                    failure.reading ? "cannot read standard input"
+                                    : "no memory for the program read from standard input");
       return Report(program, failure.error, error, failure.reading ? 0 : kOwnFailure);
     }
     result = ulexec::ExecMemory(image.data(), image.size(), new_argv, envp, options, &error);

@@ -195,7 +195,9 @@ Results& KernelAndCommand(size_t i) {
   return it->second;
 }
 
-bool CommandRefused(const Outcome& u) { return u.kind == Outcome::kExit && (u.value == 126 || u.value == 127) && !u.err.empty(); }
+bool CommandRefused(const Outcome& u) {
+  return u.kind == Outcome::kExit && (u.value == 126 || u.value == 127) && !u.err.empty();
+}
 
 bool Limited(const Case& c, const Results& r) {
   return !c.limitation.empty() && r.kernel.kind == Outcome::kExit && CommandRefused(r.command) &&

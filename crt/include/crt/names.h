@@ -14,7 +14,7 @@ int ParseSignal(std::string_view name);
 enum class AuxKind { kNumber, kHex, kAddress, kString, kRandom };
 constexpr bool IsPointer(AuxKind kind) { return kind >= AuxKind::kAddress; }
 
-// An auxv entry type the kernel defines (include/uapi/linux/auxvec.h, arch/x86/include/uapi/asm/auxvec.h).
+// An auxv entry type with a name (as <elf.h> and the kernel's auxvec.h headers name them).
 struct AuxType {
   unsigned long type;
   std::string_view name;  // "AT_PHDR"
