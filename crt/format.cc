@@ -1,3 +1,4 @@
+// Output without a libc: write-all, the Writer's formatting, error lines (crt/format.h).
 #include <crt/format.h>
 
 #include <crt/string.h>

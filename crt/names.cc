@@ -13,21 +13,45 @@ constexpr std::string_view kSignalNames[] = {
 constexpr int kSignalCount = sizeof kSignalNames / sizeof kSignalNames[0];
 constexpr int kMaxSignal = 64;
 
-struct AuxNameEntry {
-  unsigned long type;
-  std::string_view name;
-};
-constexpr AuxNameEntry kAuxNames[] = {
-    {0, "AT_NULL"},           {1, "AT_IGNORE"},         {2, "AT_EXECFD"},
-    {3, "AT_PHDR"},           {4, "AT_PHENT"},          {5, "AT_PHNUM"},
-    {6, "AT_PAGESZ"},         {7, "AT_BASE"},           {8, "AT_FLAGS"},
-    {9, "AT_ENTRY"},          {10, "AT_NOTELF"},        {11, "AT_UID"},
-    {12, "AT_EUID"},          {13, "AT_GID"},           {14, "AT_EGID"},
-    {15, "AT_PLATFORM"},      {16, "AT_HWCAP"},         {17, "AT_CLKTCK"},
-    {23, "AT_SECURE"},        {24, "AT_BASE_PLATFORM"}, {25, "AT_RANDOM"},
-    {26, "AT_HWCAP2"},        {27, "AT_RSEQ_FEATURE_SIZE"}, {28, "AT_RSEQ_ALIGN"},
-    {29, "AT_HWCAP3"},        {30, "AT_HWCAP4"},        {31, "AT_EXECFN"},
-    {32, "AT_SYSINFO"},       {33, "AT_SYSINFO_EHDR"},  {51, "AT_MINSIGSTKSZ"},
+constexpr AuxType kAuxTypes[] = {
+    {0, "AT_NULL", AuxKind::kNumber},
+    {1, "AT_IGNORE", AuxKind::kNumber},
+    {2, "AT_EXECFD", AuxKind::kNumber},
+    {3, "AT_PHDR", AuxKind::kAddress},
+    {4, "AT_PHENT", AuxKind::kNumber},
+    {5, "AT_PHNUM", AuxKind::kNumber},
+    {6, "AT_PAGESZ", AuxKind::kNumber},
+    {7, "AT_BASE", AuxKind::kAddress},
+    {8, "AT_FLAGS", AuxKind::kHex},
+    {9, "AT_ENTRY", AuxKind::kAddress},
+    {10, "AT_NOTELF", AuxKind::kNumber},
+    {11, "AT_UID", AuxKind::kNumber},
+    {12, "AT_EUID", AuxKind::kNumber},
+    {13, "AT_GID", AuxKind::kNumber},
+    {14, "AT_EGID", AuxKind::kNumber},
+    {15, "AT_PLATFORM", AuxKind::kString},
+    {16, "AT_HWCAP", AuxKind::kHex},
+    {17, "AT_CLKTCK", AuxKind::kNumber},
+    {23, "AT_SECURE", AuxKind::kNumber},
+    {24, "AT_BASE_PLATFORM", AuxKind::kString},
+    {25, "AT_RANDOM", AuxKind::kRandom},
+    {26, "AT_HWCAP2", AuxKind::kHex},
+    {27, "AT_RSEQ_FEATURE_SIZE", AuxKind::kNumber},
+    {28, "AT_RSEQ_ALIGN", AuxKind::kNumber},
+    {29, "AT_HWCAP3", AuxKind::kHex},
+    {30, "AT_HWCAP4", AuxKind::kHex},
+    {31, "AT_EXECFN", AuxKind::kString},
+    {32, "AT_SYSINFO", AuxKind::kAddress},
+    {33, "AT_SYSINFO_EHDR", AuxKind::kAddress},
+    {40, "AT_L1I_CACHESIZE", AuxKind::kNumber},
+    {41, "AT_L1I_CACHEGEOMETRY", AuxKind::kHex},
+    {42, "AT_L1D_CACHESIZE", AuxKind::kNumber},
+    {43, "AT_L1D_CACHEGEOMETRY", AuxKind::kHex},
+    {44, "AT_L2_CACHESIZE", AuxKind::kNumber},
+    {45, "AT_L2_CACHEGEOMETRY", AuxKind::kHex},
+    {46, "AT_L3_CACHESIZE", AuxKind::kNumber},
+    {47, "AT_L3_CACHEGEOMETRY", AuxKind::kHex},
+    {51, "AT_MINSIGSTKSZ", AuxKind::kNumber},
 };
 
 }  // namespace
@@ -46,11 +70,16 @@ int ParseSignal(std::string_view name) {
   return 0;
 }
 
-std::string_view AuxName(unsigned long type) {
-  for (const auto& a : kAuxNames) {
-    if (a.type == type) return a.name;
+const AuxType* FindAuxType(unsigned long type) {
+  for (const AuxType& a : kAuxTypes) {
+    if (a.type == type) return &a;
   }
-  return {};
+  return nullptr;
+}
+
+std::string_view AuxName(unsigned long type) {
+  const AuxType* a = FindAuxType(type);
+  return a ? a->name : std::string_view();
 }
 
 }  // namespace crt

@@ -1,3 +1,5 @@
+// What the kernel handed the program at entry: the initial stack parsed, auxv and environment
+// lookups (crt/process.h).
 #include <crt/process.h>
 #include <crt/string.h>
 

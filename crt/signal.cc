@@ -1,3 +1,4 @@
+// Signals without a libc: Sigaction with the runtime's restorer, and Raise (crt/signal.h).
 #include <crt/signal.h>
 
 #include <signal.h>

@@ -11,6 +11,7 @@
 #include "script.h"
 
 #include <crt/errno-names.h>
+#include <crt/names.h>
 #include <crt/path-search.h>
 #include <ulexec/arch/entry-frame.h>
 #include <ulexec/ulexec.h>
@@ -164,28 +165,38 @@ ImageView DescribeImage(const char* role, const char* path, const ulexec::Planne
   return image;
 }
 
-// The restorer the hand-off will enter through (restorer-stub.cc does the same on the mapped
-// images): the interpreter's first, then the program's, read here from the files as mapped.
+// An image's span as it will be mapped: its PT_LOADs' file bytes read from `path` (the rest zero).
+std::vector<unsigned char> SpanAsMapped(const char* path, const ulexec::ElfFile& elf) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::vector<unsigned char> span(elf.span_end - elf.span_start);
+  for (const Elf64_Phdr& ph : elf.phdrs) {
+    if (ph.p_type != PT_LOAD || ph.p_offset >= file.size()) continue;
+    const size_t n = std::min<uint64_t>(ph.p_filesz, file.size() - ph.p_offset);
+    memcpy(span.data() + (ph.p_vaddr - elf.span_start), file.data() + ph.p_offset, n);
+  }
+  return span;
+}
+
+// The restorer the hand-off will enter through, chosen as the loader chooses it (ChooseRestorer),
+// here over the files' bytes instead of the mapped images.
 void HandoffEntry(const ulexec::DryRun& dry, SideEffects* effects) {
   const ulexec::ExecPlan& plan = dry.plan;
   const char* paths[2] = {dry.target.elf_path, dry.target.interp_path};
-  for (size_t i = plan.image_count; i-- > 0 && plan.stack.entry_frame != 0;) {
-    const ulexec::ElfFile& elf = plan.images[i].file->elf;
-    std::ifstream in(paths[i], std::ios::binary);
-    const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    std::vector<unsigned char> image(elf.span_end - elf.span_start);
-    for (const Elf64_Phdr& ph : elf.phdrs) {
-      if (ph.p_type != PT_LOAD || ph.p_offset >= file.size()) continue;
-      const size_t n = std::min<uint64_t>(ph.p_filesz, file.size() - ph.p_offset);
-      memcpy(image.data() + (ph.p_vaddr - elf.span_start), file.data() + ph.p_offset, n);
-    }
-    ulexec::RestorerEntry at;
-    if (!ulexec::FindRestorerEntry(elf, file.size(), image.data(), /*from_end=*/i == 1, &at)) continue;
+  std::vector<unsigned char> spans[2];
+  const unsigned char* images[2] = {};
+  for (size_t i = 0; i < plan.image_count && plan.stack.entry_frame != 0; ++i) {
+    spans[i] = SpanAsMapped(paths[i], plan.images[i].file->elf);
+    images[i] = spans[i].data();
+  }
+  ulexec::RestorerEntry at;
+  if (const int i = ulexec::ChooseRestorer(plan, images, &at); i >= 0) {
     effects->restorer = plan.images[i].place.range.start + at.restorer;
     effects->handoff_entry = fmt::format(
         "through the {}'s own signal restorer at {:#x} ({}+{:#x}): a stub planted before it unmaps the hand-off, "
         "so nothing of ulexec stays; the entry frame lies below sp (spec B6; --handoff-page keeps the page)",
-        i == 0 ? "program" : "interpreter", effects->restorer, paths[i], at.restorer + elf.span_start);
+        i == 0 ? "program" : "interpreter", effects->restorer, paths[i],
+        at.restorer + plan.images[i].file->elf.span_start);
     return;
   }
   effects->handoff_entry = plan.stack.entry_frame == 0
@@ -206,8 +217,8 @@ SideEffects Effects(const ulexec::DryRun& dry, int own_fd) {
   for (int sig = 1; sig <= ulexec::kMaxSignal; ++sig) {
     const uint64_t handler = dry.state.signals[sig].handler;
     if (handler == reinterpret_cast<uint64_t>(SIG_DFL)) continue;
-    const char* abbrev = sigabbrev_np(sig);
-    const std::string name = abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
+    const std::string_view known = crt::SignalName(sig);
+    const std::string name = known.empty() ? "SIG" + std::to_string(sig) : std::string(known);
     (handler == reinterpret_cast<uint64_t>(SIG_IGN) ? effects.signals_ignored : effects.signals_reset).push_back(name);
   }
   effects.comm = dry.plan.comm;

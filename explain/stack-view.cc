@@ -2,6 +2,8 @@
 // lead to, listed from the top down with the gaps between them as padding (spec A1-A10).
 #include "stack-view.h"
 
+#include <crt/names.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
@@ -28,38 +30,6 @@ struct Reader {
     const char* p = reinterpret_cast<const char*>(bytes.data() + (addr - low));
     return std::string(p, strnlen(p, bytes.size() - (addr - low)));
   }
-};
-
-constexpr std::pair<uint64_t, const char*> kAuxNames[] = {
-    {0, "AT_NULL"},
-    {1, "AT_IGNORE"},
-    {2, "AT_EXECFD"},
-    {3, "AT_PHDR"},
-    {4, "AT_PHENT"},
-    {5, "AT_PHNUM"},
-    {6, "AT_PAGESZ"},
-    {7, "AT_BASE"},
-    {8, "AT_FLAGS"},
-    {9, "AT_ENTRY"},
-    {10, "AT_NOTELF"},
-    {11, "AT_UID"},
-    {12, "AT_EUID"},
-    {13, "AT_GID"},
-    {14, "AT_EGID"},
-    {15, "AT_PLATFORM"},
-    {16, "AT_HWCAP"},
-    {17, "AT_CLKTCK"},
-    {23, "AT_SECURE"},
-    {24, "AT_BASE_PLATFORM"},
-    {25, "AT_RANDOM"},
-    {26, "AT_HWCAP2"},
-    {27, "AT_RSEQ_FEATURE_SIZE"},
-    {28, "AT_RSEQ_ALIGN"},
-    {29, "AT_HWCAP3"},
-    {30, "AT_HWCAP4"},
-    {31, "AT_EXECFN"},
-    {33, "AT_SYSINFO_EHDR"},
-    {51, "AT_MINSIGSTKSZ"},
 };
 
 // "3 strings, 42 bytes: "a" "b" … "z"" (the first three and the last when there are more).
@@ -97,10 +67,8 @@ size_t CountPointers(const Reader& r, uint64_t at) {
 }  // namespace
 
 std::string AuxName(uint64_t type) {
-  for (const auto& [t, name] : kAuxNames) {
-    if (t == type) return name;
-  }
-  return fmt::format("AT_{}", type);
+  const std::string_view name = crt::AuxName(type);
+  return name.empty() ? fmt::format("AT_{}", type) : std::string(name);
 }
 
 void DecodeStack(std::span<const std::byte> bytes, uint64_t low, StackView* view) {

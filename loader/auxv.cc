@@ -1,3 +1,4 @@
+// Stage 4a (pure): the new program's auxiliary vector, in the kernel's order (auxv.h).
 #include "auxv.h"
 
 #include <elf.h>

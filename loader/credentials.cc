@@ -14,18 +14,6 @@ constexpr int kCapSetuid = 7, kCapSetgid = 6;
 bool Has(uint64_t caps, int cap) { return (caps >> cap) & 1; }
 bool Subset(uint64_t a, uint64_t b) { return (a & ~b) == 0; }
 
-bool ParseHex(std::string_view s, uint64_t* out) {
-  uint64_t v = 0;
-  if (s.empty()) return false;
-  for (char c : s) {
-    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (d < 0) return false;
-    v = v << 4 | static_cast<uint64_t>(d);
-  }
-  *out = v;
-  return true;
-}
-
 // "\t0\t0\t0\t0" into four ids.
 bool ParseIds(std::string_view s, uint32_t (&ids)[4]) {
   for (uint32_t& id : ids) {
@@ -98,11 +86,11 @@ bool ParseStatusCreds(std::string_view status, Creds* out) {
     bool ok = true;
     if (key == "Uid") ok = ParseIds(value, c.uid);
     else if (key == "Gid") ok = ParseIds(value, c.gid);
-    else if (key == "CapInh") ok = ParseHex(value, &c.inheritable);
-    else if (key == "CapPrm") ok = ParseHex(value, &c.permitted);
-    else if (key == "CapEff") ok = ParseHex(value, &c.effective);
-    else if (key == "CapBnd") ok = ParseHex(value, &c.bounding);
-    else if (key == "CapAmb") ok = ParseHex(value, &c.ambient);
+    else if (key == "CapInh") ok = crt::ParseHex(value, &c.inheritable);
+    else if (key == "CapPrm") ok = crt::ParseHex(value, &c.permitted);
+    else if (key == "CapEff") ok = crt::ParseHex(value, &c.effective);
+    else if (key == "CapBnd") ok = crt::ParseHex(value, &c.bounding);
+    else if (key == "CapAmb") ok = crt::ParseHex(value, &c.ambient);
     else if (key == "NoNewPrivs") c.no_new_privs = value == "1";
     else return true;
     found += ok ? 1 : -100;

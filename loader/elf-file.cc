@@ -1,3 +1,4 @@
+// Stage 1 (pure): the ELF header and program headers, checked as execve checks them (elf-file.h).
 #include "elf-file.h"
 
 #include "page.h"

@@ -1,3 +1,5 @@
+// The hand-off area: the stub's copy, the entry frame, the table of operations and their data
+// (handoff.h).
 #include "handoff.h"
 
 #include "page.h"

@@ -1,3 +1,4 @@
+// Stage 2 (pure): what mapping an image means, in link addresses (image-plan.h).
 #include "image-plan.h"
 
 #include "page.h"

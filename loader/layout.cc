@@ -1,3 +1,4 @@
+// Stage 3 (pure): where the kernel would put things in the new address space (layout.h).
 #include "layout.h"
 
 #include "page.h"

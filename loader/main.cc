@@ -5,6 +5,7 @@
 #include <crt/format.h>
 #include <crt/path-search.h>
 #include <crt/process.h>
+#include <crt/read-all.h>
 #include <crt/string.h>
 #include <crt/sys.h>
 #include <ulexec/ulexec.h>
@@ -85,36 +86,6 @@ int Report(std::string_view program, int code, const ulexec_error& error, int st
   err << '\n';
   if (status) return status;
   return code == ENOENT ? 127 : 126;
-}
-
-// Reads all of standard input into anonymous memory (unmapped with the rest of ulexec at the
-// hand-off, or left to the exit on failure). `*own` tells a failure to get memory (ulexec's own)
-// from a failure to read (the program's).
-bool ReadStdin(void** data, size_t* size, int* err, bool* own) {
-  size_t cap = 1 << 20, len = 0;
-  *own = true;
-  auto m = crt::sys::Mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (!m) return *err = m.error(), false;
-  char* buf = static_cast<char*>(m.value());
-  for (;;) {
-    if (len == cap) {
-      auto grown = crt::sys::Mremap(buf, cap, cap * 2, MREMAP_MAYMOVE);
-      if (!grown) return *err = grown.error(), false;
-      buf = static_cast<char*>(grown.value());
-      cap *= 2;
-    }
-    auto r = crt::sys::Read(0, buf + len, cap - len);
-    if (!r) {
-      if (r.error() == EINTR) continue;
-      *own = false;
-      return *err = r.error(), false;
-    }
-    if (r.value() == 0) break;
-    len += r.value();
-  }
-  *data = buf;
-  *size = len;
-  return true;
 }
 
 // How --explain shows the plan; `mode` is null without --explain.
@@ -297,16 +268,17 @@ int main(int argc, char** argv, char** envp) {
   if (explain.mode) return Explain(explain, path_search, program, new_argv, envp);
   int result;
   if (std::string_view(program) == "-") {
-    void* data;
-    size_t size;
-    int err;
-    bool own;
-    if (!ReadStdin(&data, &size, &err, &own)) {
+    // Its memory goes with the rest of ulexec at the hand-off, or is left to the exit on failure.
+    std::string_view image;
+    crt::ReadAllFailure failure;
+    if (!crt::ReadAll(0, size_t{1} << 20, &image, &failure)) {
+      // No memory is ulexec's own failure; a failed read is the program's.
       crt::FormatTo(error.text, sizeof error.text,
-                    own ? "no memory for the program read from standard input" : "cannot read standard input");
-      return Report(program, err, error, own ? kOwnFailure : 0);
+                    failure.reading ? "cannot read standard input"
+                                    : "no memory for the program read from standard input");
+      return Report(program, failure.error, error, failure.reading ? 0 : kOwnFailure);
     }
-    result = ulexec::ExecMemory(data, size, new_argv, envp, options, &error);
+    result = ulexec::ExecMemory(image.data(), image.size(), new_argv, envp, options, &error);
   } else if (path_search) {
     result = Execvp(program, new_argv, envp, options, &error);
   } else {

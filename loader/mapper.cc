@@ -1,3 +1,4 @@
+// The thin layer that performs an image's mapping plan with system calls (mapper.h).
 #include "mapper.h"
 
 #include "page.h"

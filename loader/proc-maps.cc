@@ -1,25 +1,9 @@
+// Stage (pure): /proc/self/maps lines, and what overlaps the mappings they list (proc-maps.h).
 #include "proc-maps.h"
 
 #include <crt/string.h>
 
 namespace ulexec {
-
-bool ParseHex(std::string_view& s, uint64_t* out) {
-  uint64_t v = 0;
-  size_t i = 0;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else break;
-    v = v * 16 + d;
-  }
-  if (i == 0) return false;
-  s.remove_prefix(i);
-  *out = v;
-  return true;
-}
 
 namespace {
 
@@ -35,9 +19,9 @@ std::string_view NextField(std::string_view& s) {
 
 bool ParseMapsLine(std::string_view line, MapsLine* out) {
   MapsLine m;
-  if (!ParseHex(line, &m.start) || line.empty() || line.front() != '-') return false;
+  if (!crt::ConsumeHex(line, &m.start) || line.empty() || line.front() != '-') return false;
   line.remove_prefix(1);
-  if (!ParseHex(line, &m.end)) return false;
+  if (!crt::ConsumeHex(line, &m.end)) return false;
   const std::string_view perms = NextField(line);
   if (perms.size() != 4) return false;
   for (size_t i = 0; i < 4; ++i) m.perms[i] = perms[i];

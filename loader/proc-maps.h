@@ -24,10 +24,6 @@ struct MapsLine {
 
 [[nodiscard]] bool ParseMapsLine(std::string_view line, MapsLine* out);
 
-// Parses the lowercase hex digits `s` starts with into `out` and drops them from `s`; false
-// when there are none.
-[[nodiscard]] bool ParseHex(std::string_view& s, uint64_t* out);
-
 // Calls f(const MapsLine&) for each well-formed line of `text`; returns false on a malformed one.
 template <typename F>
 bool ForEachMapsLine(std::string_view text, F&& f) {

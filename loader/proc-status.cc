@@ -1,8 +1,6 @@
 // The signal masks of /proc/self/status (proc-status.h).
 #include "proc-status.h"
 
-#include "proc-maps.h"
-
 #include <crt/string.h>
 
 namespace ulexec {
@@ -14,7 +12,7 @@ bool ParseMask(std::string_view line, std::string_view key, uint64_t* mask, bool
   line.remove_prefix(key.size());
   while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
   *found = true;
-  return ParseHex(line, mask) && line.empty();
+  return crt::ParseHex(line, mask);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// Opening a program or interpreter and reading its headers, with execve's errors (program-file.h).
 #include "program-file.h"
 
 #include <crt/errno-names.h>

@@ -68,4 +68,13 @@ bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned c
   return false;
 }
 
+int ChooseRestorer(const ExecPlan& plan, const unsigned char* const (&images)[2], RestorerEntry* out) {
+  if (plan.stack.entry_frame == 0) return -1;
+  for (size_t i = plan.image_count; i-- > 0;) {
+    const ProgramFile& file = *plan.images[i].file;
+    if (FindRestorerEntry(file.elf, file.size, images[i], /*from_end=*/i == 1, out)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 }  // namespace ulexec

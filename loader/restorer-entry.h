@@ -3,6 +3,7 @@
 #pragma once
 
 #include "elf-file.h"
+#include "exec-plan.h"
 
 #include <cstdint>
 
@@ -27,5 +28,12 @@ struct RestorerEntry {
 // is read instead of nine tenths; each page read is a fault on a fresh start).
 [[nodiscard]] bool FindRestorerEntry(const ElfFile& file, uint64_t file_size, const unsigned char* image,
                                      bool from_end, RestorerEntry* out);
+
+// The image the hand-off enters through: the interpreter's restorer first (small, and it has one;
+// searched from the end), then the program's. `images[i]` reads image i's span as
+// FindRestorerEntry does. Returns the image's index, or -1 when neither has a restorer or the
+// plan left no room below sp for the entry frame. The loader's hand-off (restorer-stub.cc) and
+// explain both choose through it.
+[[nodiscard]] int ChooseRestorer(const ExecPlan& plan, const unsigned char* const (&images)[2], RestorerEntry* out);
 
 }  // namespace ulexec

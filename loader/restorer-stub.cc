@@ -29,24 +29,21 @@ bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size, bool holds
 uint64_t PlantRestorerStub(const ExecPlan& plan, const Mapping (&mapped)[2], uint64_t sigmask, Handoff& handoff) {
   const uint64_t frame = plan.stack.entry_frame;
   // The stub's immediates: the area's length must fit 32 bits (it is a few pages).
-  if (frame == 0 || handoff.size() > UINT32_MAX) return 0;
-  for (size_t i = plan.image_count; i-- > 0;) {  // the interpreter first: small, and it has one
-    const PlannedImage& image = plan.images[i];
-    RestorerEntry at;
-    const auto* bytes = reinterpret_cast<const unsigned char*>(mapped[i].start);
-    if (!FindRestorerEntry(image.file->elf, image.file->size, bytes, /*from_end=*/i == 1, &at)) continue;
-    const uint64_t final = image.place.range.start;
-    unsigned char stub[arch::kRestorerStubSize];
-    arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);
-    void* copy = handoff.Payload(arch::kEntryFrameSize);
-    const bool holds_capabilities = plan.creds.changes_caps;
-    if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub, holds_capabilities)) return 0;
-    arch::WriteEntryFrame(copy, plan.entry, plan.stack.layout.sp, sigmask);
-    handoff.Copy(frame, copy, arch::kEntryFrameSize);
-    handoff.EnterThrough(final + at.stub, frame);
-    return final + at.restorer;
-  }
-  return 0;
+  if (handoff.size() > UINT32_MAX) return 0;
+  const unsigned char* const images[2] = {reinterpret_cast<const unsigned char*>(mapped[0].start),
+                                          reinterpret_cast<const unsigned char*>(mapped[1].start)};
+  RestorerEntry at;
+  const int i = ChooseRestorer(plan, images, &at);
+  if (i < 0) return 0;
+  const uint64_t final = plan.images[i].place.range.start;
+  unsigned char stub[arch::kRestorerStubSize];
+  arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);
+  void* copy = handoff.Payload(arch::kEntryFrameSize);
+  if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub, plan.creds.changes_caps)) return 0;
+  arch::WriteEntryFrame(copy, plan.entry, plan.stack.layout.sp, sigmask);
+  handoff.Copy(frame, copy, arch::kEntryFrameSize);
+  handoff.EnterThrough(final + at.stub, frame);
+  return final + at.restorer;
 }
 
 }  // namespace ulexec

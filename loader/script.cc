@@ -1,3 +1,4 @@
+// Stage (pure): a "#!" line, parsed as the kernel's binfmt_script does (script.h).
 #include "script.h"
 
 #include <crt/string.h>

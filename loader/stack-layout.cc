@@ -1,3 +1,5 @@
+// Stage 4b (pure): the new program's initial stack, byte for byte as the kernel lays it out
+// (stack-layout.h).
 #include "stack-layout.h"
 
 #include <crt/string.h>

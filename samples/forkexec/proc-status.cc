@@ -10,20 +10,6 @@
 namespace forkexec {
 namespace {
 
-bool ParseHex(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 16) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return false;
-    v = v << 4 | static_cast<uint64_t>(d);
-  }
-  *out = v;
-  return true;
-}
-
 // Reads /proc/PID/NAME into buf; the text read (empty when the process is gone).
 std::string_view ReadProcFile(int pid, std::string_view name, char* buf, size_t cap) {
   char path[64];
@@ -60,7 +46,7 @@ bool ParseStatusSignals(std::string_view status, SignalSets* out) {
       if (crt::Slice(line, 0, f.key.size()) != f.key) continue;
       std::string_view value = crt::Slice(line, f.key.size());
       while (!value.empty() && (value[0] == '\t' || value[0] == ' ')) value.remove_prefix(1);
-      if (ParseHex(value, f.value)) ++found;
+      if (crt::ParseHex(value, f.value)) ++found;
     }
     return true;
   });

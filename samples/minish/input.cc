@@ -1,33 +1,14 @@
-// Input without stdio: read(2) into mmap'd memory.
+// Input without stdio: a whole file or stream (crt::ReadAll), or a line from a terminal.
 #include "input.h"
 
+#include <crt/read-all.h>
 #include <crt/sys.h>
-
-#include <errno.h>
-#include <sys/mman.h>
 
 namespace minish {
 
 bool ReadAll(int fd, std::string_view* text) {
-  size_t cap = 64 * 1024, len = 0;
-  auto m = crt::sys::Mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (!m) return false;
-  char* buf = static_cast<char*>(m.value());
-  for (;;) {
-    if (len == cap) {
-      auto grown = crt::sys::Mremap(buf, cap, cap * 2, MREMAP_MAYMOVE);
-      if (!grown) return false;
-      buf = static_cast<char*>(grown.value());
-      cap *= 2;
-    }
-    auto r = crt::sys::Read(fd, buf + len, cap - len);
-    if (!r && r.error() == EINTR) continue;
-    if (!r) return false;
-    if (r.value() == 0) break;
-    len += r.value();
-  }
-  *text = std::string_view(buf, len);
-  return true;
+  crt::ReadAllFailure failure;
+  return crt::ReadAll(fd, 64 * 1024, text, &failure);
 }
 
 long ReadLine(int fd, char* buf, size_t cap, size_t* len) {

@@ -7,6 +7,7 @@
 // image: the main executable as mapped (its ELF header at __ehdr_start).
 #include "probe.h"
 
+#include <crt/names.h>
 #include <crt/string.h>
 
 #include <elf.h>
@@ -14,65 +15,12 @@
 namespace probe {
 namespace {
 
-enum class Kind { kNumber, kHex, kAddress, kString, kRandom };
-
-struct AuxInfo {
-  unsigned long type;
-  std::string_view name;
-  Kind kind;
-};
-
-constexpr AuxInfo kAux[] = {
-    {0, "AT_NULL", Kind::kNumber},
-    {1, "AT_IGNORE", Kind::kNumber},
-    {2, "AT_EXECFD", Kind::kNumber},
-    {3, "AT_PHDR", Kind::kAddress},
-    {4, "AT_PHENT", Kind::kNumber},
-    {5, "AT_PHNUM", Kind::kNumber},
-    {6, "AT_PAGESZ", Kind::kNumber},
-    {7, "AT_BASE", Kind::kAddress},
-    {8, "AT_FLAGS", Kind::kHex},
-    {9, "AT_ENTRY", Kind::kAddress},
-    {10, "AT_NOTELF", Kind::kNumber},
-    {11, "AT_UID", Kind::kNumber},
-    {12, "AT_EUID", Kind::kNumber},
-    {13, "AT_GID", Kind::kNumber},
-    {14, "AT_EGID", Kind::kNumber},
-    {15, "AT_PLATFORM", Kind::kString},
-    {16, "AT_HWCAP", Kind::kHex},
-    {17, "AT_CLKTCK", Kind::kNumber},
-    {23, "AT_SECURE", Kind::kNumber},
-    {24, "AT_BASE_PLATFORM", Kind::kString},
-    {25, "AT_RANDOM", Kind::kRandom},
-    {26, "AT_HWCAP2", Kind::kHex},
-    {27, "AT_RSEQ_FEATURE_SIZE", Kind::kNumber},
-    {28, "AT_RSEQ_ALIGN", Kind::kNumber},
-    {29, "AT_HWCAP3", Kind::kHex},
-    {30, "AT_HWCAP4", Kind::kHex},
-    {31, "AT_EXECFN", Kind::kString},
-    {32, "AT_SYSINFO", Kind::kAddress},
-    {33, "AT_SYSINFO_EHDR", Kind::kAddress},
-    {40, "AT_L1I_CACHESIZE", Kind::kNumber},
-    {41, "AT_L1I_CACHEGEOMETRY", Kind::kHex},
-    {42, "AT_L1D_CACHESIZE", Kind::kNumber},
-    {43, "AT_L1D_CACHEGEOMETRY", Kind::kHex},
-    {44, "AT_L2_CACHESIZE", Kind::kNumber},
-    {45, "AT_L2_CACHEGEOMETRY", Kind::kHex},
-    {46, "AT_L3_CACHESIZE", Kind::kNumber},
-    {47, "AT_L3_CACHEGEOMETRY", Kind::kHex},
-    {51, "AT_MINSIGSTKSZ", Kind::kNumber},
-};
-
-const AuxInfo* FindAux(unsigned long type) {
-  for (const auto& a : kAux) {
-    if (a.type == type) return &a;
-  }
-  return nullptr;
-}
+using crt::AuxKind;
+using crt::AuxType;
 
 // The key for entry i: "AT_PHDR", "unknown.99", with "#2", "#3"... for repeats of a type.
 void AuxKey(crt::Writer& w, const crt::AuxEntry* auxv, size_t i) {
-  const AuxInfo* info = FindAux(auxv[i].type);
+  const AuxType* info = crt::FindAuxType(auxv[i].type);
   if (info) w << info->name;
   else w << "unknown." << auxv[i].type;
   int seen = 1;
@@ -91,20 +39,20 @@ void DescribeString(const Context& ctx, crt::Writer& w, uintptr_t v) {
   }
 }
 
-void AuxValue(const Context& ctx, crt::Writer& w, const AuxInfo* info, const crt::AuxEntry& e) {
-  const Kind kind = info ? info->kind : (ctx.IsAddress(e.value) ? Kind::kAddress : Kind::kHex);
+void AuxValue(const Context& ctx, crt::Writer& w, const AuxType* info, const crt::AuxEntry& e) {
+  const AuxKind kind = info ? info->kind : (ctx.IsAddress(e.value) ? AuxKind::kAddress : AuxKind::kHex);
   const uintptr_t random = ctx.process.Aux(AT_RANDOM);
   switch (kind) {
-    case Kind::kNumber:
+    case AuxKind::kNumber:
       w << e.value;
       break;
-    case Kind::kHex:
+    case AuxKind::kHex:
       w << crt::Hex{e.value};
       break;
-    case Kind::kAddress:
+    case AuxKind::kAddress:
       ctx.Describe(w, e.value);
       break;
-    case Kind::kString:
+    case AuxKind::kString:
       if (e.value == 0) {
         w << "0x0";
       } else if (e.type == AT_PLATFORM && random != 0 && ctx.Find(e.value) == ctx.Find(random)) {
@@ -114,7 +62,7 @@ void AuxValue(const Context& ctx, crt::Writer& w, const AuxInfo* info, const crt
         DescribeString(ctx, w, e.value);
       }
       break;
-    case Kind::kRandom:
+    case AuxKind::kRandom:
       ctx.Describe(w, e.value);
       w << " mod16=" << e.value % 16;
       break;
@@ -134,13 +82,13 @@ void ReportAuxv(const Context& ctx, crt::Writer& w) {
   }
   w << '\n';
   for (size_t i = 0; i < n; ++i) {
-    const AuxInfo* info = FindAux(auxv[i].type);
+    const AuxType* info = crt::FindAuxType(auxv[i].type);
     w << "auxv.";
     AuxKey(w, auxv, i);
     w << ": ";
     AuxValue(ctx, w, info, auxv[i]);
     w << '\n';
-    const bool pointer = info ? info->kind >= Kind::kAddress : ctx.IsAddress(auxv[i].value);
+    const bool pointer = info ? crt::IsPointer(info->kind) : ctx.IsAddress(auxv[i].value);
     if (pointer && auxv[i].value != 0) {
       w << "addr.auxv.";
       AuxKey(w, auxv, i);

@@ -20,20 +20,6 @@ namespace {
 // /proc/self/maps is read once; a process with more than 64 KiB of maps is not what we probe.
 char g_maps_text[64 * 1024];
 
-bool ParseHex(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 16) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else return false;
-    v = v << 4 | d;
-  }
-  *out = v;
-  return true;
-}
-
 // Splits off the next space-separated field of a maps line.
 std::string_view NextField(std::string_view& line) {
   while (!line.empty() && line[0] == ' ') line.remove_prefix(1);
@@ -55,9 +41,9 @@ bool ParseMapsLine(std::string_view line, Mapping* m) {
   size_t dash = 0;
   while (dash < range.size() && range[dash] != '-') ++dash;
   if (dash == range.size() || perms.size() != 4) return false;
-  if (!ParseHex(std::string_view(range.data(), dash), &m->start)) return false;
-  if (!ParseHex(std::string_view(range.data() + dash + 1, range.size() - dash - 1), &m->end)) return false;
-  if (!ParseHex(offset, &m->offset)) return false;
+  if (!crt::ParseHex(std::string_view(range.data(), dash), &m->start)) return false;
+  if (!crt::ParseHex(std::string_view(range.data() + dash + 1, range.size() - dash - 1), &m->end)) return false;
+  if (!crt::ParseHex(offset, &m->offset)) return false;
   memcpy(m->perms, perms.data(), 4);
   m->perms[4] = '\0';
   m->path = line;
@@ -222,15 +208,11 @@ bool LoadContext(Context& ctx) {
 
   const long len = ReadFile("/proc/self/maps", g_maps_text, sizeof g_maps_text);
   if (len < 0 || static_cast<size_t>(len) == sizeof g_maps_text) return false;
-  std::string_view text(g_maps_text, static_cast<size_t>(len));
-  while (!text.empty() && ctx.map_count < kMaxMappings) {
-    size_t eol = 0;
-    while (eol < text.size() && text[eol] != '\n') ++eol;
-    std::string_view line(text.data(), eol);
-    text.remove_prefix(eol < text.size() ? eol + 1 : eol);
+  crt::ForEachLine(std::string_view(g_maps_text, static_cast<size_t>(len)), [&](std::string_view line) {
     Mapping m;
     if (ParseMapsLine(line, &m)) ctx.maps[ctx.map_count++] = m;
-  }
+    return ctx.map_count < kMaxMappings;
+  });
   LabelMappings(ctx);
   ctx.stack = ctx.Find(reinterpret_cast<uintptr_t>(ctx.sp));
   ctx.maps_ok = true;

@@ -18,22 +18,10 @@ char g_smaps_text[256 * 1024];
 char g_path[4096];
 unsigned char g_file_page[4096];
 
-std::string_view NextLine(std::string_view& text) {
-  size_t n = 0;
-  while (n < text.size() && text[n] != '\n') ++n;
-  const std::string_view line(text.data(), n);
-  text.remove_prefix(n < text.size() ? n + 1 : n);
-  return line;
-}
-
+// The hex number a line starts with (a mapping's start); 0 without one.
 uint64_t ParseHexPrefix(std::string_view s) {
   uint64_t v = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') v = v << 4 | static_cast<uint64_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') v = v << 4 | static_cast<uint64_t>(c - 'a' + 10);
-    else break;
-  }
-  return v;
+  return crt::ConsumeHex(s, &v) ? v : 0;
 }
 
 // Compares the mapping's bytes with the file's at its offset (up to the file's end: a page past
@@ -88,11 +76,9 @@ void ReportSmaps(const Context& ctx, crt::Writer& w) {
     w << "smaps: unreadable\n";
     return;
   }
-  std::string_view text(g_smaps_text, static_cast<size_t>(len));
   const Mapping* current = nullptr;
   std::string_view anonymous = "?";
-  while (!text.empty()) {
-    const std::string_view line = NextLine(text);
+  crt::ForEachLine(std::string_view(g_smaps_text, static_cast<size_t>(len)), [&](std::string_view line) {
     if (!line.empty() && line.find(':') > line.find(' ')) {  // a maps line: a new block
       current = ctx.Find(ParseHexPrefix(line));
       if (current && current->label == "anon") current = nullptr;
@@ -109,7 +95,8 @@ void ReportSmaps(const Context& ctx, crt::Writer& w) {
       ReportBlock(*current, anonymous, flags, w);
       current = nullptr;
     }
-  }
+    return true;
+  });
 }
 
 }  // namespace probe

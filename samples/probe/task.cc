@@ -59,21 +59,15 @@ void Timer(crt::Writer& w, std::string_view key, int which) {
 void Threads(crt::Writer& w) {
   static char status[8192];
   const long len = ReadFile("/proc/self/status", status, sizeof status);
-  std::string_view text(status, len > 0 ? static_cast<size_t>(len) : 0);
-  w << "task.threads: ";
-  while (!text.empty()) {
-    size_t eol = 0;
-    while (eol < text.size() && text[eol] != '\n') ++eol;
-    std::string_view line(text.data(), eol);
-    text.remove_prefix(eol < text.size() ? eol + 1 : eol);
-    if (StartsWith(line, "Threads:")) {
-      line.remove_prefix(8);
-      while (!line.empty() && (line[0] == '\t' || line[0] == ' ')) line.remove_prefix(1);
-      w << line << '\n';
-      return;
-    }
-  }
-  w << "unknown\n";
+  std::string_view threads = "unknown";
+  crt::ForEachLine(std::string_view(status, len > 0 ? static_cast<size_t>(len) : 0), [&](std::string_view line) {
+    if (!StartsWith(line, "Threads:")) return true;
+    line.remove_prefix(8);
+    while (!line.empty() && (line[0] == '\t' || line[0] == ' ')) line.remove_prefix(1);
+    threads = line;
+    return false;
+  });
+  w << "task.threads: " << threads << '\n';
 }
 
 }  // namespace

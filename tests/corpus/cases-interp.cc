@@ -86,17 +86,19 @@ void AddInterpCases(CaseList& l) {
     AddInterp(e, dir + "/interp");
     WriteElf(dir + "/prog", e);
   });
-  l.WithInterp("interp_short", "interpreter is a 40-byte ELF", [] { auto e = Interp(); e.Truncate(40); return e; });
-  l.WithInterp("interp_empty", "interpreter is an empty executable file", [] { auto e = Interp(); e.Truncate(0); return e; });
-  l.WithInterp("interp_has_interp", "interpreter with its own PT_INTERP (ignored)", [] {
-    auto e = Interp();
+  l.WithInterp("interp_short", "interpreter is a 40-byte ELF", Edit(Interp, [](auto& e) { e.Truncate(40); }));
+  l.WithInterp("interp_empty", "interpreter is an empty executable file", Edit(Interp, [](auto& e) { e.Truncate(0); }));
+  l.WithInterp("interp_has_interp", "interpreter with its own PT_INTERP (ignored)", Edit(Interp, [](auto& e) {
     AddInterp(e, "/nonexistent/ld.so");
-    return e;
-  });
-  l.WithInterp("interp_aarch64", "interpreter for EM_AARCH64", [] { auto e = Interp(); e.ehdr().e_machine = EM_AARCH64; return e; });
-  l.WithInterp("interp_bad_magic", "interpreter with bad magic", [] { auto e = Interp(); e.ehdr().e_ident[0] = 0; return e; });
-  l.WithInterp("interp_et_rel", "interpreter with e_type ET_REL", [] { auto e = Interp(); e.ehdr().e_type = ET_REL; return e; });
-  l.WithInterp("interp_et_core", "interpreter with e_type ET_CORE", [] { auto e = Interp(); e.ehdr().e_type = ET_CORE; return e; });
+  }));
+  l.WithInterp("interp_aarch64", "interpreter for EM_AARCH64",
+               Edit(Interp, [](auto& e) { e.ehdr().e_machine = EM_AARCH64; }));
+  l.WithInterp("interp_bad_magic", "interpreter with bad magic",
+               Edit(Interp, [](auto& e) { e.ehdr().e_ident[0] = 0; }));
+  l.WithInterp("interp_et_rel", "interpreter with e_type ET_REL",
+               Edit(Interp, [](auto& e) { e.ehdr().e_type = ET_REL; }));
+  l.WithInterp("interp_et_core", "interpreter with e_type ET_CORE",
+               Edit(Interp, [](auto& e) { e.ehdr().e_type = ET_CORE; }));
   l.WithInterp("interp_et_exec", "ET_EXEC interpreter at 0x600000", [] {
     return MakeElf(ET_EXEC, 0x600000, kInterpExit);
   });
@@ -109,44 +111,31 @@ void AddInterpCases(CaseList& l) {
     c.limitation = "an interpreter overlapping the program is refused, not mapped over it";
     c.limitation_errno = ENOMEM;
   }
-  l.WithInterp("interp_no_pt_load", "interpreter with no PT_LOAD", [] {
-    auto e = Interp();
-    e.RemoveAll(PT_LOAD);
-    return e;
-  });
-  l.WithInterp("interp_phentsize", "interpreter with e_phentsize = 32", [] { auto e = Interp(); e.ehdr().e_phentsize = 32; return e; });
-  l.WithInterp("interp_phnum_0", "interpreter with e_phnum = 0", [] { auto e = Interp(); e.ehdr().e_phnum = 0; return e; });
-  l.WithInterp("interp_phnum_2000", "interpreter with e_phnum = 2000", [] { auto e = Interp(); e.ehdr().e_phnum = 2000; return e; });
-  l.WithInterp("interp_filesz_gt_memsz", "interpreter PT_LOAD with p_filesz > p_memsz", [] {
-    auto e = Interp();
+  l.WithInterp("interp_no_pt_load", "interpreter with no PT_LOAD", Edit(Interp, [](auto& e) { e.RemoveAll(PT_LOAD); }));
+  l.WithInterp("interp_phentsize", "interpreter with e_phentsize = 32",
+               Edit(Interp, [](auto& e) { e.ehdr().e_phentsize = 32; }));
+  l.WithInterp("interp_phnum_0", "interpreter with e_phnum = 0", Edit(Interp, [](auto& e) { e.ehdr().e_phnum = 0; }));
+  l.WithInterp("interp_phnum_2000", "interpreter with e_phnum = 2000",
+               Edit(Interp, [](auto& e) { e.ehdr().e_phnum = 2000; }));
+  l.WithInterp("interp_filesz_gt_memsz", "interpreter PT_LOAD with p_filesz > p_memsz", Edit(Interp, [](auto& e) {
     e.load(1).p_memsz = 8;
-    return e;
-  });
-  l.WithInterp("interp_offset_incongruent", "interpreter PT_LOAD with incongruent p_offset", [] {
-    auto e = Interp();
+  }));
+  l.WithInterp("interp_offset_incongruent", "interpreter PT_LOAD with incongruent p_offset", Edit(Interp, [](auto& e) {
     e.load(1).p_offset = kDataOff + 8;
-    return e;
-  });
-  l.WithInterp("interp_entry_in_data", "interpreter e_entry in its R+W segment", [] {
-    auto e = Interp();
+  }));
+  l.WithInterp("interp_entry_in_data", "interpreter e_entry in its R+W segment", Edit(Interp, [](auto& e) {
     e.ehdr().e_entry = kDataOff;
-    return e;
-  });
-  l.WithInterp("interp_entry_outside", "interpreter e_entry outside its segments", [] {
-    auto e = Interp();
+  }));
+  l.WithInterp("interp_entry_outside", "interpreter e_entry outside its segments", Edit(Interp, [](auto& e) {
     e.ehdr().e_entry = 0x100000;
-    return e;
-  });
+  }));
   l.WithInterp("interp_kernel_half", "interpreter PT_LOAD in the kernel half", [] {
     auto e = MakeElf(ET_EXEC, 0x600000, kInterpExit);
     e.load(1).p_vaddr = 0xffff800000000000;
     return e;
   });
-  l.WithInterp("interp_trunc_before_bss_page", "interpreter cut before its writable data page with bss", [] {
-    auto e = Interp();
-    e.Truncate(0x800);
-    return e;
-  });
+  l.WithInterp("interp_trunc_before_bss_page", "interpreter cut before its writable data page with bss",
+               Edit(Interp, [](auto& e) { e.Truncate(0x800); }));
   l.Add("interp_symlink_loop", "PT_INTERP names a symlink loop", [](Case&, const std::string& dir) {
     symlink((dir + "/loop").c_str(), (dir + "/loop").c_str());
     ElfBuilder e = Program();

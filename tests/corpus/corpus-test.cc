@@ -19,12 +19,13 @@
 // them through the kernel and the command in kernel-and-command.h; the snapshot of this process
 // in process-snapshot.h.
 // With ULEXEC_CORPUS_TABLE=FILE set, the table of every case and both outcomes is written to FILE
-// in Markdown (tests/corpus/CASES.md is made that way).
+// in Markdown by corpus-table.cc (tests/corpus/CASES.md is made that way).
 //
 // Expectations are never written down: they come from the kernel, as this user. A case may carry
 // `known` (a disagreement whose fix lies outside the loader's checking stages; it still fails) or
 // `limitation` (what no userland exec can do; skipped when it is the reason). The noexec cases
 // mount a tmpfs in a private mount namespace (root only; skipped otherwise).
+#include "case-results.h"
 #include "corpus.h"
 #include "kernel-and-command.h"
 #include "process-snapshot.h"
@@ -43,7 +44,6 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -99,13 +99,6 @@ void Prepare(Case& c) {
 
 // --- In-process runs.
 
-struct LibraryResult {
-  bool returned = false;  // ExecPath returned (else: see `child`)
-  int rc = 0;
-  std::string text;
-  Outcome child;  // what became of the child that called ExecPath, if it did not return
-};
-
 struct Argv {
   std::vector<std::string> argv;
   std::vector<char*> av, ev;
@@ -158,12 +151,6 @@ Snapshot g_before, g_after;  // static: too large for the stack
 volatile sig_atomic_t g_usr1_count = 0;
 void OnUsr1(int) { g_usr1_count = g_usr1_count + 1; }
 
-struct InProcessResult {
-  int rc = 0;
-  std::string text, differences;
-  bool handler_works = false;
-};
-
 InProcessResult LibraryInProcess(const Case& c) {
   const Argv a(c);
   const rlim_t as = c.as_limit ? InProcessAsLimit() : 0;
@@ -187,14 +174,12 @@ InProcessResult LibraryInProcess(const Case& c) {
   return r;
 }
 
-// --- Results, computed once a case.
+}  // namespace
 
-struct Results {
-  Outcome kernel, command;
-  bool library_run = false;  // the in-process part applies
-  LibraryResult child;
-  std::optional<InProcessResult> in_process;
-};
+// --- Results, computed once a case (case-results.h).
+
+namespace corpus {
+
 std::map<size_t, Results> g_results;
 
 Results& KernelAndCommand(size_t i) {
@@ -210,20 +195,23 @@ Results& KernelAndCommand(size_t i) {
   return it->second;
 }
 
-bool CommandRefused(const Outcome& u);
-// The kernel runs it, and ulexec refuses it for the case's documented limitation.
+bool CommandRefused(const Outcome& u) {
+  return u.kind == Outcome::kExit && (u.value == 126 || u.value == 127) && !u.err.empty();
+}
+
 bool Limited(const Case& c, const Results& r) {
   return !c.limitation.empty() && r.kernel.kind == Outcome::kExit && CommandRefused(r.command) &&
          r.command.err.find(std::string(": ") + strerror(c.limitation_errno)) != std::string::npos;
 }
 
-bool CommandRefused(const Outcome& u) { return u.kind == Outcome::kExit && (u.value == 126 || u.value == 127) && !u.err.empty(); }
-
-// The in-process part applies to every case the kernel or ulexec refuses (or the kernel killed).
 bool LibraryApplies(const Case& c, const Results& r) {
   if (r.kernel.kind == Outcome::kErrno || r.kernel.kind == Outcome::kSignal) return true;
   return c.command && CommandRefused(r.command);
 }
+
+}  // namespace corpus
+
+namespace {
 
 class Corpus : public ::testing::TestWithParam<size_t> {};
 
@@ -273,112 +261,6 @@ TEST(CorpusSize, AtLeastSixtyDistinctCases) {
   EXPECT_GE(AllCases().size(), 60u);
   std::map<std::string, int> names;
   for (const auto& c : AllCases()) EXPECT_EQ(++names[c.name], 1) << c.name;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The table (ULEXEC_CORPUS_TABLE=FILE).
-
-std::string Cell(std::string s) {
-  for (size_t at; (at = s.find(g_root)) != std::string::npos;) s.replace(at, g_root.size(), "$T");
-  for (size_t at; (at = s.find(g_print_argv)) != std::string::npos;) s.replace(at, g_print_argv.size(), "print-argv");
-  for (size_t at = 0; (at = s.find_first_of("|\n", at)) != std::string::npos;) {
-    s.replace(at, 1, s[at] == '|' ? "\\|" : " ");
-    at += 2;
-  }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-std::string Shorten(std::string s) {
-  // Collapse runs of "./" and of one character longer than 12 ("aaaa...") so that the table stays
-  // readable.
-  for (size_t at; (at = s.find("././././")) != std::string::npos;) {
-    size_t end = at;
-    while (s.compare(end, 2, "./") == 0) end += 2;
-    s.replace(at, end - at, "./…(" + std::to_string((end - at) / 2) + "×)/");
-  }
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    size_t j = i;
-    while (j < s.size() && s[j] == s[i]) ++j;
-    if (j - i > 12) out += std::string(3, s[i]) + "…(" + std::to_string(j - i) + ")";
-    else out.append(s, i, j - i);
-    i = j;
-  }
-  return out;
-}
-
-void WriteTable(const std::string& file) {
-  std::ofstream t(file);
-  utsname u{};
-  uname(&u);
-  size_t runs = 0, refused = 0, killed = 0;
-  for (size_t i = 0; i < AllCases().size(); ++i) {
-    const Outcome& k = KernelAndCommand(i).kernel;
-    runs += k.kind == Outcome::kExit;
-    refused += k.kind == Outcome::kErrno;
-    killed += k.kind == Outcome::kSignal;
-  }
-  t << "# The malformed-ELF corpus: what ulexec validates and how it fails\n\n"
-    << "Generated by `tests/corpus/corpus-test` (`ULEXEC_CORPUS_TABLE=FILE`; see corpus-test.cc) on " << u.sysname
-    << " " << u.release << " " << u.machine << ", as " << (geteuid() == 0 ? "root" : "an unprivileged user")
-    << ". Each case is generated from a small valid image (a static ELF whose entry does exit_group(42), an "
-       "interpreter that exits 43, #! scripts whose interpreter prints its argv). The kernel column is a real "
-       "execve of the file on this machine: the oracle. " << AllCases().size() << " cases: the kernel runs " << runs
-    << ", refuses " << refused << " with an errno, and kills " << killed
-    << " after its point of no return (spec H3), which ulexec refuses before changing anything.\n\n"
-    << "- **ulexec**: the `ulexec` command: the program's exit status when it runs, else 126 or 127 (ENOENT) and "
-       "one line on stderr, shown in the next column (`$T` is the corpus directory, `print-argv` the #! "
-       "interpreter). For #! cases that run, the interpreter's argv is compared byte for byte with the kernel's.\n"
-    << "- **ExecPath in-process**: `ulexec::ExecPath` called in the test process itself for every case the "
-       "kernel or ulexec refuses: the errno it returns, and whether the process was left intact "
-       "(/proc/self/maps, descriptors, a SIGUSR1 handler, the signal mask, comm, personality, dumpable, cwd).\n"
-    << "- **DIFFERS** marks a disagreement with the kernel; see the known differences below the table.\n\n";
-  t << "| # | case | file | kernel (execve, as " << (geteuid() == 0 ? "root" : "this user") << ") | ulexec | ulexec's message | ExecPath in-process |\n";
-  t << "|---|---|---|---|---|---|---|\n";
-  for (size_t i = 0; i < AllCases().size(); ++i) {
-    const Case& c = AllCases()[i];
-    Results& r = KernelAndCommand(i);
-    std::string ulexec, message, library;
-    if (!c.prepare_error.empty()) {
-      ulexec = "skipped: " + c.prepare_error;
-    } else {
-      if (!c.command) {
-        ulexec = "(command not startable)";
-      } else if (r.command.kind == Outcome::kExit && !CommandRefused(r.command)) {
-        ulexec = "runs: exit " + std::to_string(r.command.value);
-        if (c.compare_stdout && r.command.out == r.kernel.out) message = "same argv as the kernel";
-      } else if (r.command.kind == Outcome::kExit) {
-        ulexec = "refuses: " + std::to_string(r.command.value);
-        message = Shorten(r.command.err);
-      } else {
-        ulexec = Describe(r.command, true);
-      }
-      if (r.library_run) {
-        library = r.child.returned ? ErrnoName(-r.child.rc) : "did not return: " + Describe(r.child.child);
-        if (r.in_process) library += r.in_process->differences.empty() ? ", intact" : ", CHANGED";
-        if (!c.command) library += " (" + Shorten(r.child.text) + ")";
-      } else if (LibraryApplies(c, r)) {
-        library = "(not run)";
-      } else {
-        library = "—";
-      }
-    }
-    if (Limited(c, r)) {
-      ulexec += " (limitation: " + c.limitation + ")";
-    } else if (JudgeCommand(c, r.kernel, r.command) != "" && c.command && c.prepare_error.empty()) {
-      ulexec += " **DIFFERS**";
-    }
-    t << "| " << i + 1 << " | `" << c.name << "` | " << Cell(c.what) << " | " << Describe(r.kernel) << " | " << Cell(ulexec)
-      << " | " << (message.empty() ? "" : "`" + Cell(message) + "`") << " | " << Cell(library) << " |\n";
-  }
-  bool any = false;
-  for (const Case& c : AllCases()) {
-    if (c.known.empty()) continue;
-    if (!any) t << "\nKnown differences (the fix is outside the loader's checking stages):\n\n";
-    any = true;
-    t << "- `" << c.name << "`: " << c.known << "\n";
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

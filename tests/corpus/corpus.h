@@ -98,6 +98,16 @@ void FillArgs(Case& c, uint64_t total);
 
 using ElfFn = std::function<ElfBuilder()>;
 
+// The image `base` builds, changed by `edit`: a case's one override, as in
+// `Edit(Program, [](auto& e) { e.ehdr().e_phnum = 0; })`.
+inline ElfFn Edit(ElfFn base, std::function<void(ElfBuilder&)> edit) {
+  return [base = std::move(base), edit = std::move(edit)] {
+    ElfBuilder e = base();
+    edit(e);
+    return e;
+  };
+}
+
 struct CaseList {
   std::vector<Case> cases;
 

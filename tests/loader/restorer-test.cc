@@ -1,6 +1,6 @@
 // The entry through the program's own signal restorer (loader/restorer-entry.cc and
-// arch/x86_64/restorer.cc): finding the restorer in segment bytes, and the stub planted before it,
-// decoded with Zydis as an independent reading of the bytes.
+// arch/x86_64/restorer.cc): finding the restorer in segment bytes, choosing the image, and the stub
+// planted before it, decoded with Zydis as an independent reading of the bytes.
 #include "page.h"
 #include "restorer-entry.h"
 
@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,53 @@ TEST(RestorerEntry, NotInAPageSharedWithAnotherSegmentOrAZeroFilledTail) {
   Put(tail.bytes, 0x2100, kRaxRestorer);
   ASSERT_TRUE(tail.Find(&e));
   EXPECT_EQ(e.restorer, 0x2100u);
+}
+
+// The plan's choice (the hand-off and explain both make it): the interpreter's restorer first, the
+// program's when the interpreter has none, none without a place for the entry frame.
+struct TwoImages {
+  Image program, interp;
+  std::unique_ptr<ProgramFile> files[2] = {std::make_unique<ProgramFile>(), std::make_unique<ProgramFile>()};
+  ExecPlan plan;
+  TwoImages() {
+    Put(program.bytes, 0x2100, kRaxRestorer);
+    Put(interp.bytes, 0x2200, kEaxRestorer);
+    const Image* images[2] = {&program, &interp};
+    for (size_t i = 0; i < 2; ++i) {
+      files[i]->elf = images[i]->elf();
+      files[i]->size = images[i]->file_size;
+      plan.images[i].file = files[i].get();
+    }
+    plan.image_count = 2;
+    plan.stack.entry_frame = 0x7ffffffde000;
+  }
+  int Choose(RestorerEntry* out) const {
+    const unsigned char* const bytes[2] = {program.bytes.data(), interp.bytes.data()};
+    return ChooseRestorer(plan, bytes, out);
+  }
+};
+
+TEST(ChooseRestorer, TheInterpretersFirstThenTheProgramsThenNone) {
+  TwoImages t;
+  RestorerEntry e;
+  ASSERT_EQ(t.Choose(&e), 1);
+  EXPECT_EQ(e.restorer, 0x2200u);
+  t.interp.bytes = Filler(0x7000);
+  ASSERT_EQ(t.Choose(&e), 0);
+  EXPECT_EQ(e.restorer, 0x2100u);
+  t.program.bytes = Filler(0x7000);
+  EXPECT_EQ(t.Choose(&e), -1);
+}
+
+TEST(ChooseRestorer, OnlyThePlansImagesAndOnlyWithAPlaceForTheFrame) {
+  TwoImages t;
+  RestorerEntry e;
+  t.plan.image_count = 1;  // a static program: images[1] is not read
+  ASSERT_EQ(t.Choose(&e), 0);
+  EXPECT_EQ(e.restorer, 0x2100u);
+  t.plan.image_count = 2;
+  t.plan.stack.entry_frame = 0;
+  EXPECT_EQ(t.Choose(&e), -1);
 }
 
 }  // namespace

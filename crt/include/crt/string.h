@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include <string.h>  // memcpy, memmove, memset, memcmp, strlen: musl's or the host libc's
@@ -30,5 +31,11 @@ bool ForEachLine(std::string_view text, F&& f) {
 
 // Parses a decimal (or 0x hex) unsigned number; false unless all of `s` is one.
 bool ParseUnsigned(std::string_view s, unsigned long* out);
+
+// Parses the lowercase hex digits `s` starts with (as /proc writes numbers) into `out` and drops
+// them from `s`; false, with `s` and `out` untouched, when there are none or they overflow 64 bits.
+[[nodiscard]] bool ConsumeHex(std::string_view& s, uint64_t* out);
+// All of `s` as lowercase hex digits; false (`out` untouched) unless all of it is.
+[[nodiscard]] bool ParseHex(std::string_view s, uint64_t* out);
 
 }  // namespace crt

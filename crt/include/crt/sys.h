@@ -167,7 +167,6 @@ inline Result<int> MemfdCreate(const char* name, unsigned flags) { return Syscal
 inline Result<int> CloseRange(unsigned first, unsigned last, unsigned flags) {
   return SyscallResult<int>(SYS_close_range, first, last, flags);
 }
-inline Result<int> Capget(void* header, void* data) { return SyscallResult<int>(SYS_capget, header, data); }
 
 // Watching children (samples/forkexec): the clock for time stamps, waitid's peek (WNOWAIT) and a
 // timed wait for a blocked signal.

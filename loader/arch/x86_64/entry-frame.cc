@@ -1,3 +1,4 @@
+// The rt_sigreturn frame that gives the program execve's registers (ulexec/arch/entry-frame.h).
 #include <ulexec/arch/entry-frame.h>
 
 #include <crt/string.h>
