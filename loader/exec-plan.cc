@@ -274,8 +274,9 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
   if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
   if (creds.secure) add(HandoffStep::kClearDeathSignal);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, AT_EXECFD, resets, credentials (at most 41 in
-  // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
+  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, AT_EXECFD, resets, credentials (at
+  // most 41 in all), the entry frame, and a reset per signal, a close per descriptor and a delete
+  // per timer.
   plan->handoff_max_ops = 42 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : 1 + kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
@@ -328,8 +329,8 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   // The credentials the file that runs gives: its set-id bits honoured where the process may
   // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
   plan->creds = PlanExecCreds(state.creds, t.exec_file);
-  if (!PlanExecFd(t, state, plan, error) || !PlaceImages(t, state, random, plan, error) || !PlanStack(t, state, random, plan, error) ||
-      !PlanMmMap(t, state, random, plan, error)) {
+  if (!PlanExecFd(t, state, plan, error) || !PlaceImages(t, state, random, plan, error) ||
+      !PlanStack(t, state, random, plan, error) || !PlanMmMap(t, state, random, plan, error)) {
     return false;
   }
   // The new personality, in force before the program is mapped, and page 0 (spec C13).
@@ -345,12 +346,28 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
 }
 
 const char* HandoffStepName(HandoffStep step) {
-  constexpr const char* kNames[] = {
-      "reset architecture state", "unmap everything else",  "move the vDSO",      "move images into place",
-      "grow the stack",           "clear old stack frames", "copy the new stack", "map page 0", "PR_SET_MM_MAP",
-      "pass the open file (AT_EXECFD)", "close descriptors",        "reset signals",          "delete timers",      "forget thread lists",
-      "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable",
-      "set the ids",              "clear the ambient set",  "set the capabilities", "clear the death signal"};
+  constexpr const char* kNames[] = {"reset architecture state",
+                                    "unmap everything else",
+                                    "move the vDSO",
+                                    "move images into place",
+                                    "grow the stack",
+                                    "clear old stack frames",
+                                    "copy the new stack",
+                                    "map page 0",
+                                    "PR_SET_MM_MAP",
+                                    "pass the open file (AT_EXECFD)",
+                                    "close descriptors",
+                                    "reset signals",
+                                    "delete timers",
+                                    "forget thread lists",
+                                    "clear keepcaps",
+                                    "set dumpable",
+                                    "set the name",
+                                    "make the stack executable",
+                                    "set the ids",
+                                    "clear the ambient set",
+                                    "set the capabilities",
+                                    "clear the death signal"};
   static_assert(std::size(kNames) == static_cast<size_t>(HandoffStep::kClearDeathSignal) + 1);
   return kNames[static_cast<size_t>(step)];
 }

@@ -102,7 +102,9 @@ bool StageExecFd(const ExecFdPlan& e, Rollback& rollback, Error& error) {
 // Stage, then Commit: the hand-off area, the last look (before_entry), the point of no return.
 bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollback, Error& error) {
   const ExecPlan& plan = run.plan;
-  if (!MapPlan(plan, run.state.personality, rollback, error) || !StageExecFd(plan.execfd, rollback, error)) return false;
+  if (!MapPlan(plan, run.state.personality, rollback, error) || !StageExecFd(plan.execfd, rollback, error)) {
+    return false;
+  }
   Handoff& handoff = rollback.handoff;
   if (!handoff.Create(plan.handoff_max_ops, plan.handoff_payload, plan.handoff_hint, error)) return false;
   const Range area{handoff.start(), handoff.start() + handoff.size()};

@@ -173,9 +173,10 @@ const char* NextInterpreter(int fd, int depth, bool from_path, const char* scrip
   }
   if (entry) {
     t->argv_head.RewriteMisc(entry->interpreter, script, entry->preserve_argv0);
-    // C: the file's set-id bits count, not the interpreter's.
-    t->creds_from_execfd = entry->credentials;
-    if (entry->open_binary && !OpenExecFdFile(fd, rollback, t, error)) return nullptr;
+    if (entry->open_binary) {
+      if (!OpenExecFdFile(fd, rollback, t, error)) return nullptr;
+      t->creds_from_execfd = entry->credentials;  // C (which implies O): the file's set-id bits
+    }
     return entry->interpreter;
   }
   Shebang& line = Buffers().shebangs[depth];
