@@ -11,11 +11,8 @@ namespace {
 constexpr unsigned long kKernelOrder[] = {
     AT_SYSINFO_EHDR, 51 /* AT_MINSIGSTKSZ */, AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_PHENT, AT_PHNUM,
     AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE, AT_RANDOM, AT_HWCAP2,
-    AT_EXECFN, AT_PLATFORM, 27 /* AT_RSEQ_FEATURE_SIZE */, 28 /* AT_RSEQ_ALIGN */,
+    AT_EXECFN, AT_PLATFORM, AT_EXECFD, 27 /* AT_RSEQ_FEATURE_SIZE */, 28 /* AT_RSEQ_ALIGN */,
 };
-
-// Entries that describe the exec of the loader itself and mean nothing for the new program.
-bool Dropped(unsigned long type) { return type == AT_EXECFD; }
 
 bool InKernelOrder(unsigned long type) {
   for (unsigned long t : kKernelOrder) {
@@ -58,6 +55,10 @@ size_t ComposeAuxv(std::span<const crt::AuxEntry> from, const ComputedAuxv& c, s
       case AT_BASE: put(type, c.base); break;
       case AT_FLAGS: put(type, 0); break;
       case AT_ENTRY: put(type, c.entry); break;
+      // The caller's describes the loader's own binfmt_misc exec, not the new program's.
+      case AT_EXECFD:
+        if (c.execfd >= 0) put(type, static_cast<unsigned long>(c.execfd));
+        break;
       // Filled in by the stack builder: they point into the new stack.
       case AT_RANDOM:
       case AT_EXECFN:
@@ -69,7 +70,7 @@ size_t ComposeAuxv(std::span<const crt::AuxEntry> from, const ComputedAuxv& c, s
   }
   // Entries this loader does not know, in the caller's order, before AT_NULL.
   for (const auto& e : from) {
-    if (!InKernelOrder(e.type) && !Dropped(e.type)) put(e.type, e.value);
+    if (!InKernelOrder(e.type)) put(e.type, e.value);
   }
   put(AT_NULL, 0);
   return n <= out.size() ? n : 0;

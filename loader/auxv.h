@@ -20,6 +20,7 @@ struct ComputedAuxv {
   uint64_t base = 0;   // interpreter load bias, or 0
   uint64_t entry = 0;  // the program's entry, even when an interpreter runs first
   uint64_t sysinfo_ehdr = 0;  // 0: keep the caller's (the vDSO stays where it is)
+  int execfd = -1;            // AT_EXECFD: binfmt_misc's O flag passes the file (spec D3); -1: none
 };
 
 // Writes the vector (AT_NULL included) to `out` and returns the number of pairs, or 0 if `out`

@@ -11,6 +11,7 @@
 namespace ulexec {
 
 struct BinfmtEntry {
+  const char* name = nullptr;  // its file's name in binfmt_misc: set by the caller, not parsed
   // offset + size is at most BINPRM_BUF_SIZE (256 since Linux 4.20; create_entry checks it).
   static constexpr size_t kMaxMagic = 256;
   // A registration is at most MAX_REGISTER_LENGTH (1920) bytes: the interpreter path is shorter.

@@ -90,6 +90,7 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   computed.phnum = elf.ehdr.e_phnum;
   computed.base = t.interpreter ? plan->images[1].place.bias : 0;
   computed.entry = elf.ehdr.e_entry + bias;
+  computed.execfd = plan->execfd.number;
   if (state.vdso_start) computed.sysinfo_ehdr = state.vdso_start - state.vdso.range.start + plan->vdso.final.start;
   plan->auxv_count = ComposeAuxv(state.auxv, computed, plan->auxv);
   if (plan->auxv_count == 0) return error.Fail(E2BIG, "the auxiliary vector has more than ", kMaxAuxv, " entries");
@@ -203,6 +204,20 @@ void PlanStaging(const ProcessState& state, ExecPlan* plan) {
   if (vdso.moves() && !vdso.early && overlap) vdso.aside = alloc.Next(was.size());
 }
 
+// AT_EXECFD for binfmt_misc's O flag: begin_new_exec installs the file at the lowest free number
+// last, after the close-on-exec descriptors are closed (docs/execve.md#D3).
+bool PlanExecFd(const Target& t, const ProcessState& state, ExecPlan* plan, Error& error) {
+  if (t.execfd_file < 0) return true;
+  // The kernel fails there, past its point of no return (the process dies); ulexec refuses here.
+  if (state.execfd_number < 0) {
+    return error.Fail(EMFILE, "no descriptor below RLIMIT_NOFILE is free for AT_EXECFD (binfmt_misc flag O)");
+  }
+  ExecFdPlan& e = plan->execfd;
+  e = {state.execfd_number, t.execfd_file, false};
+  for (int fd : state.cloexec_fds) e.in_handoff |= fd == e.number;
+  return true;
+}
+
 // Descriptors to close, signals to reset, timers to delete, the name (spec E1-E12).
 void PlanResets(const Target& t, const ProcessState& state, ExecPlan* plan) {
   plan->close_fds = state.cloexec_fds;
@@ -254,6 +269,7 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   add(HandoffStep::kCopyStack);
   if (plan->page_zero.map) add(HandoffStep::kMapPageZero);
   add(HandoffStep::kSetMmMap);
+  if (plan->execfd.in_handoff) add(HandoffStep::kPassExecFd);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
   if (!state.fresh) {
     add(HandoffStep::kResetSignals);
@@ -269,9 +285,10 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
   if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
   if (creds.secure) add(HandoffStep::kClearDeathSignal);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in
-  // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
-  plan->handoff_max_ops = 41 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
+  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, AT_EXECFD, resets, credentials (at
+  // most 41 in all), the entry frame, and a reset per signal, a close per descriptor and a delete
+  // per timer.
+  plan->handoff_max_ops = 42 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : 1 + kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
                           sizeof(crt::KernelSigaltstack) + 32 + sizeof(KernelCaps) + arch::kEntryFrameSize +
@@ -323,8 +340,8 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   // The credentials the file that runs gives: its set-id bits honoured where the process may
   // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
   plan->creds = PlanExecCreds(state.creds, t.exec_file);
-  if (!PlaceImages(t, state, random, plan, error) || !PlanStack(t, state, random, plan, error) ||
-      !PlanMmMap(t, state, random, plan, error)) {
+  if (!PlanExecFd(t, state, plan, error) || !PlaceImages(t, state, random, plan, error) ||
+      !PlanStack(t, state, random, plan, error) || !PlanMmMap(t, state, random, plan, error)) {
     return false;
   }
   // The new personality, in force before the program is mapped, and page 0 (spec C13).
@@ -340,12 +357,28 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
 }
 
 const char* HandoffStepName(HandoffStep step) {
-  constexpr const char* kNames[] = {
-      "reset architecture state", "unmap everything else",  "move the vDSO",      "move images into place",
-      "grow the stack",           "clear old stack frames", "copy the new stack", "map page 0", "PR_SET_MM_MAP",
-      "close descriptors",        "reset signals",          "delete timers",      "forget thread lists",
-      "clear keepcaps",           "set dumpable",           "set the name",       "make the stack executable",
-      "set the ids",              "clear the ambient set",  "set the capabilities", "clear the death signal"};
+  constexpr const char* kNames[] = {"reset architecture state",
+                                    "unmap everything else",
+                                    "move the vDSO",
+                                    "move images into place",
+                                    "grow the stack",
+                                    "clear old stack frames",
+                                    "copy the new stack",
+                                    "map page 0",
+                                    "PR_SET_MM_MAP",
+                                    "pass the open file (AT_EXECFD)",
+                                    "close descriptors",
+                                    "reset signals",
+                                    "delete timers",
+                                    "forget thread lists",
+                                    "clear keepcaps",
+                                    "set dumpable",
+                                    "set the name",
+                                    "make the stack executable",
+                                    "set the ids",
+                                    "clear the ambient set",
+                                    "set the capabilities",
+                                    "clear the death signal"};
   static_assert(std::size(kNames) == static_cast<size_t>(HandoffStep::kClearDeathSignal) + 1);
   return kNames[static_cast<size_t>(step)];
 }

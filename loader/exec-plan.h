@@ -65,6 +65,16 @@ struct StackPlan {
   uint64_t copy_bytes() const { return request.stack_top - copy_low; }
 };
 
+// binfmt_misc's O flag (docs/execve.md#D3): the file passed on as AT_EXECFD, installed at
+// `number` without close-on-exec. Where `number` is free now, Stage dups `source` there
+// (undone by Rollback); where it is a close-on-exec descriptor (the source itself, or one the
+// exec closes), the hand-off does it, before closing the others.
+struct ExecFdPlan {
+  int number = -1;  // AT_EXECFD; -1: none
+  int source = -1;  // Target::execfd_file
+  bool in_handoff = false;
+};
+
 enum class SignalReset : uint8_t { kKeep, kDefault, kIgnore };
 
 // What the hand-off does past the point of no return, in this order (handoff-plan.h writes each
@@ -79,6 +89,7 @@ enum class HandoffStep : uint8_t {
   kCopyStack,          // the new stack (argc, argv, envp, auxv, strings)
   kMapPageZero,        // page 0 read+exec, sealed, for MMAP_PAGE_ZERO (spec C13)
   kSetMmMap,           // PR_SET_MM_MAP with exe_fd, else without (spec G2, G4)
+  kPassExecFd,         // AT_EXECFD's descriptor over a close-on-exec one (ExecFdPlan)
   kCloseDescriptors,   // close-on-exec descriptors (spec E4)
   kResetSignals,       // caught signals to SIG_DFL, ignored ones cleaned (E1), no altstack (E3)
   kDeleteTimers,       // POSIX timers (spec E8)
@@ -93,7 +104,7 @@ enum class HandoffStep : uint8_t {
   kSetCapabilities,     // capset
   kClearDeathSignal,    // PR_SET_PDEATHSIG 0, for a secure exec
 };
-constexpr size_t kMaxHandoffSteps = 21;
+constexpr size_t kMaxHandoffSteps = 22;
 
 const char* HandoffStepName(HandoffStep step);
 
@@ -108,6 +119,7 @@ struct ExecPlan {
   size_t auxv_count = 0;
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
+  ExecFdPlan execfd;                     // binfmt_misc's O flag (docs/execve.md#D3)
   bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
   unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off

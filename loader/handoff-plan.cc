@@ -11,6 +11,7 @@
 #include <ulexec/arch/reset.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -57,10 +58,21 @@ class Writer {
         return true;
       case HandoffStep::kSetMmMap:
         return SetMmMap();
+      case HandoffStep::kPassExecFd: {
+        // Cannot fail: the source is open, the number below RLIMIT_NOFILE, one thread runs.
+        const ExecFdPlan& e = plan_.execfd;
+        if (e.source == e.number)
+          h_.Syscall(SYS_fcntl, static_cast<uint64_t>(e.number), F_SETFD, 0);
+        else
+          h_.Syscall(SYS_dup3, static_cast<uint64_t>(e.source), static_cast<uint64_t>(e.number), 0);
+        return true;
+      }
       case HandoffStep::kCloseDescriptors:
         // Closing may report an error (a network file system's flush), but the descriptor is
-        // gone all the same: the ops may fail.
-        for (int fd : plan_.close_fds) h_.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
+        // gone all the same: the ops may fail. AT_EXECFD's number now holds the file passed on.
+        for (int fd : plan_.close_fds) {
+          if (fd != plan_.execfd.number) h_.Syscall(SYS_close, fd, 0, 0, 0, 0, 0, Handoff::kMayFail);
+        }
         return true;
       case HandoffStep::kResetSignals:
         return ResetSignals();

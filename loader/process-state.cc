@@ -173,4 +173,14 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
   return true;
 }
 
+int LowestFdFreeAfterExec() {
+  struct rlimit lim {};
+  if (!crt::sys::Prlimit(0, RLIMIT_NOFILE, nullptr, &lim)) return -1;
+  for (uint64_t fd = 0; fd < lim.rlim_cur && fd <= INT32_MAX; ++fd) {
+    auto flags = crt::sys::Fcntl(static_cast<int>(fd), F_GETFD);
+    if (!flags || (flags.value() & FD_CLOEXEC)) return static_cast<int>(fd);
+  }
+  return -1;
+}
+
 }  // namespace ulexec

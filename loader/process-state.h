@@ -56,6 +56,10 @@ struct ProcessState {
   std::string_view timers;               // the text of /proc/self/timers (spec E8), or empty
   bool keepcaps = false;                 // PR_GET_KEEPCAPS (spec E12)
   bool thp = false;                      // transparent huge pages are built in (placement.h)
+  // AT_EXECFD's number (binfmt_misc's O flag, docs/execve.md#D3): the lowest one free once the
+  // close-on-exec descriptors are closed, as get_unused_fd_flags(0) finds it at the end of
+  // begin_new_exec; -1 when none is below RLIMIT_NOFILE. Read only when an O entry asks.
+  int execfd_number = -1;
 };
 
 // Reads the process's memory map, auxv, limits, personality and credentials (the part every exec
@@ -68,5 +72,9 @@ struct ProcessState {
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
 // timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
 [[nodiscard]] bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* state, Error& error);
+
+// ProcessState::execfd_number: one F_GETFD per number from 0 up to the first free or
+// close-on-exec one (the loader's own descriptors are close-on-exec).
+int LowestFdFreeAfterExec();
 
 }  // namespace ulexec

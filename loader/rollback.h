@@ -13,7 +13,10 @@ namespace ulexec {
 struct Rollback {
   Mapping images[2];              // mapped by Stage (size 0: not mapped)
   Handoff handoff;                // the hand-off area, once created
-  int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
+  // The program (or its memfd), the interpreter, the last #! interpreter, the file a binfmt_misc
+  // O entry passes on (Target::execfd_file).
+  int own_fds[4] = {-1, -1, -1, -1};
+  int staged_execfd = -1;         // AT_EXECFD's descriptor, made by Stage (ExecFdPlan)
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
   VdsoMove vdso;                  // a vDSO block moved before the point of no return
   bool personality_changed = false;

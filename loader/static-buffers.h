@@ -31,7 +31,7 @@ struct alignas(4096) StaticBuffers {
   char fd_link[256];
   // The loader's own close-on-exec descriptors in a fresh process (Rollback::own_fds): here
   // rather than in cloexec_fds, whose first page is far from the rest.
-  int own_cloexec_fds[3];
+  int own_cloexec_fds[4];
   // /proc/self/maps: 256 KiB is some 2500 mappings (a large JVM has fewer); more is ENOMEM.
   char maps[256 * 1024];
   // The program's PT_INTERP, as `program`.

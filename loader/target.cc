@@ -114,9 +114,36 @@ const BinfmtEntry* FindBinfmtMisc(std::span<const std::byte> head, std::string_v
     crt::FormatTo(names[count++], sizeof names[0], entry);
   });
   for (size_t i = 0; i < count; ++i) {
-    if (ParseBinfmtEntry(ReadBinfmtFile(names[i]), out) && BinfmtMatches(*out, head, name)) return out;
+    if (ParseBinfmtEntry(ReadBinfmtFile(names[i]), out) && BinfmtMatches(*out, head, name)) {
+      out->name = names[i];
+      return out;
+    }
   }
   return nullptr;
+}
+
+// binfmt_misc's O flag: the file, open for the interpreter (AT_EXECFD, docs/execve.md#D3). A
+// description of its own, as the kernel's is: reopened, without OpenForExec's O_NONBLOCK (which
+// the interpreter would see) and never sharing the offset of a caller's descriptor.
+bool OpenExecFdFile(int fd, Rollback& rollback, Target* t, Error& error) {
+  char path[48];
+  crt::FormatTo(path, sizeof path, "/proc/self/fd/", fd);
+  if (rollback.own_fds[3] >= 0) (void)crt::sys::Close(rollback.own_fds[3]);  // (a second O level: ENOEXEC)
+  auto r = crt::sys::Openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (!r) return error.Fail(r.error(), "cannot open the file again for its binfmt_misc interpreter (flag O)");
+  t->execfd_file = rollback.own_fds[3] = r.value();
+  return true;
+}
+
+// The binfmt_misc entry's interpreter cannot be opened. With flag F the kernel opened it when
+// the entry was registered and keeps that file; ulexec opens it by path now (docs/execve.md#D3).
+bool FailMiscInterpreter(const BinfmtEntry& entry, int code, Error& error) {
+  if (!entry.fix_binary) {
+    return error.Fail(code, "interpreter ", entry.interpreter, " named by binfmt_misc entry ", entry.name);
+  }
+  return error.Fail(code, "interpreter ", entry.interpreter, " named by binfmt_misc entry ", entry.name,
+                    " (flag F: the kernel opened it when the entry was registered; ulexec opens it by path, "
+                    "here and now)");
 }
 
 // The interpreter of a #! line, or of the binfmt_misc entry that takes the file; nullptr with
@@ -146,6 +173,10 @@ const char* NextInterpreter(int fd, int depth, bool from_path, const char* scrip
   }
   if (entry) {
     t->argv_head.RewriteMisc(entry->interpreter, script, entry->preserve_argv0);
+    if (entry->open_binary) {
+      if (!OpenExecFdFile(fd, rollback, t, error)) return nullptr;
+      t->creds_from_execfd = entry->credentials;  // C (which implies O): the file's set-id bits
+    }
     return entry->interpreter;
   }
   Shebang& line = Buffers().shebangs[depth];
@@ -168,7 +199,7 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
       if (LoadHeaders(&program, Role::kProgram, error)) return true;
       if (error.code != ENOEXEC) return false;
     }
-    const bool by_line = IsScript(program);
+    const bool by_line = IsScript(program), had_execfd = t->execfd_file >= 0;
     // (Without a binfmt_misc entry, `error` keeps the ELF checks' ENOEXEC.)
     const char* interpreter = NextInterpreter(fd, depth, from_path, script, rollback, t, error);
     if (interpreter == nullptr) return false;
@@ -182,10 +213,15 @@ bool FollowScripts(int fd, bool from_path, Rollback& rollback, Target* t, Error&
     rollback.own_fds[2] = -1;
     Error open_error;
     if (!OpenForExec(AT_FDCWD, interpreter, &fd, open_error)) {
-      return error.Fail(open_error.code, "interpreter ", interpreter, " named by ",
-                        by_line ? "the #! line" : "a binfmt_misc entry");
+      if (by_line) return error.Fail(open_error.code, "interpreter ", interpreter, " named by the #! line");
+      return FailMiscInterpreter(Buffers().binfmt_entries[depth], open_error.code, error);
     }
     rollback.own_fds[2] = fd;
+    // exec_binprm: after an O entry, the kernel has no place for a second file to pass on.
+    if (had_execfd) {
+      return error.Fail(ENOEXEC, "the interpreter of a binfmt_misc entry with flag O (open-binary) must be an ELF file, "
+                                 "not a ", by_line ? "#! script" : "file another binfmt_misc entry takes");
+    }
     if (depth == kMaxScriptDepth) {
       return error.Fail(ELOOP, "more than ", kMaxScriptDepth, " nested #! or binfmt_misc interpreters");
     }
@@ -233,7 +269,9 @@ bool Resolve(const Source& source, std::span<const char* const> argv, std::span<
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).
   t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
-  if (!StatExecFile(t->program->fd, &t->exec_file, error)) return false;
+  // bprm_creds_from_file: the set-id bits of the file a C entry took, else of the ELF that runs.
+  const int creds_fd = t->creds_from_execfd ? t->execfd_file : t->program->fd;
+  if (!StatExecFile(creds_fd, &t->exec_file, error)) return false;
   if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
   // What the kernel would die of comes after the interpreter's errors, as in the kernel.
   if (!CheckImage(*t->program, Role::kProgram, error)) return false;

@@ -81,7 +81,11 @@ struct Target {
   ArgvHead argv_head;                  // argv[0], or what #! lines made of it
   std::span<const char* const> argv;   // the caller's argv and envp, counted once
   std::span<const char* const> envp;
-  ExecFile exec_file;  // the owner, mode and mount of the ELF file that runs (its set-id bits, spec E13)
+  ExecFile exec_file;  // the owner, mode and mount of the ELF file that runs (its set-id bits, spec E13),
+                       // or of the file a binfmt_misc C entry took (docs/execve.md#D3)
+  // binfmt_misc's O flag: the file the entry took, open, for the interpreter as AT_EXECFD; -1: none.
+  int execfd_file = -1;
+  bool creds_from_execfd = false;  // binfmt_misc's C flag: exec_file is execfd_file's
   // The files lie on a file system whose large mappings the kernel aligns to 2 MiB (placement.h).
   bool program_on_thp_fs = false;
   bool interpreter_on_thp_fs = false;

@@ -191,6 +191,21 @@ TEST(ComposeAuxv, ExecfdIsDropped) {
   EXPECT_EQ(Types(out), kKernelOrder);
 }
 
+TEST(ComposeAuxv, ExecfdGoesBetweenPlatformAndRseq) {
+  // binfmt_misc's O flag (docs/execve.md#D3): create_elf_tables emits it after AT_PLATFORM; the
+  // caller's own is replaced, not kept.
+  auto from = CallerVector();
+  from.insert(from.begin() + 19, {AT_EXECFD, 9});
+  ComputedAuxv c = Computed();
+  c.execfd = 4;
+  const auto out = Compose(from, c);
+  auto expected = kKernelOrder;
+  expected.insert(std::find(expected.begin(), expected.end(), kRseqFeatureSize), AT_EXECFD);
+  EXPECT_EQ(Types(out), expected);
+  const auto at = std::find_if(out.begin(), out.end(), [](const crt::AuxEntry& e) { return e.type == AT_EXECFD; });
+  EXPECT_EQ(at->value, 4u);
+}
+
 TEST(ComposeAuxv, CapacityOverflowReturnsZero) {
   const auto from = CallerVector();
   const size_t needed = kKernelOrder.size();

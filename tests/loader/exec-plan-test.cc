@@ -302,6 +302,41 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   for (HandoffStep s : steps) EXPECT_STRNE(HandoffStepName(s), "");
 }
 
+// binfmt_misc's O flag (docs/execve.md#D3): AT_EXECFD is the number Observe found; Stage makes
+// it where it is free now, the hand-off where a close-on-exec descriptor holds it.
+TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
+  Use(ElfBuilder::Exec());
+  const int fds[] = {3, 6};
+  state_.cloexec_fds = fds;
+  target_.execfd_file = 6;
+  auto execfd_of = [&] {
+    for (const crt::AuxEntry& e : plan_.auxv_list()) {
+      if (e.type == AT_EXECFD) return static_cast<long>(e.value);
+    }
+    return -1L;
+  };
+  state_.execfd_number = 4;  // free now
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(execfd_of(), 4);
+  EXPECT_EQ(plan_.execfd.source, 6);
+  EXPECT_FALSE(plan_.execfd.in_handoff);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kPassExecFd));
+  state_.execfd_number = 3;  // a close-on-exec descriptor now
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(execfd_of(), 3);
+  EXPECT_TRUE(plan_.execfd.in_handoff);
+  const auto steps = plan_.step_list();
+  const auto pass = std::find(steps.begin(), steps.end(), HandoffStep::kPassExecFd);
+  ASSERT_NE(pass, steps.end());
+  EXPECT_EQ(pass[1], HandoffStep::kCloseDescriptors);  // before the others close
+  state_.execfd_number = -1;  // none below RLIMIT_NOFILE
+  EXPECT_FALSE(Plan());
+  EXPECT_EQ(error_.code, EMFILE);
+  target_.execfd_file = -1;  // no O entry: no AT_EXECFD
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(execfd_of(), -1);
+}
+
 TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) {
   ElfBuilder b = ElfBuilder::Exec();
   b.phdr(b.IndexOf(PT_GNU_STACK)).p_flags = PF_R | PF_W | PF_X;
