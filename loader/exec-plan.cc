@@ -25,8 +25,9 @@ constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
 // (65536 on Debian), whatever vm.mmap_min_addr says (spec G2).
 constexpr uint64_t kMinMmAddress = 0x10000;
 
-// Hands out address ranges for the temporary mappings, below everything that exists now and
-// everything the new program will have, so that nothing moved into place lands on them.
+// Hands out address ranges for the temporary mappings (and, in the legacy layout, the hand-off
+// area), below everything that exists now and everything the new program will have, so that
+// nothing moved into place lands on them.
 class Allocator {
  public:
   explicit Allocator(const ProcessState& state) : floor_(state.space.mmap_base) {
@@ -45,13 +46,15 @@ class Allocator {
   uint64_t floor_;
 };
 
-// Where the images and the vDSO go (spec C3-C7).
+// Where the images and the vDSO go (spec C3-C7, C16).
 bool PlaceImages(const Target& t, const ProcessState& state, const Randomness& random, ExecPlan* plan, Error& error) {
   const AddressSpace& space = state.space;
+  // The room the mmap area has: below mmap_base, or above it up to the stack (legacy layout).
+  const uint64_t room = space.legacy ? space.stack_top - space.mmap_base : space.mmap_base - kMinMmAddress;
   for (const ProgramFile* f : {t.program, t.interpreter ? t.interpreter : t.program}) {
-    if (f->elf.is_dyn() && f->elf.span_end - f->elf.span_start >= space.mmap_base - kMinMmAddress) {
+    if (f->elf.is_dyn() && f->elf.span_end - f->elf.span_start >= room) {
       return error.Fail(ENOMEM, "the image spans ", crt::Hex{f->elf.span_end - f->elf.span_start},
-                        " bytes, more than the address space below ", crt::Hex{space.mmap_base});
+                        " bytes, more than the mmap area's ", crt::Hex{room});
     }
   }
   const ElfFile& elf = t.program->elf;
@@ -59,20 +62,18 @@ bool PlaceImages(const Target& t, const ProcessState& state, const Randomness& r
   main.file = t.program;
   main.place = PlaceProgram(elf, t.interpreter != nullptr, t.program_on_thp_fs, state, random.pie);
   plan->image_count = 1;
-  // The lowest image placed top-down from mmap_base, and the end of the highest one.
-  Range top_down{space.mmap_base, space.mmap_base};
-  if (elf.is_dyn() && !t.interpreter) top_down = main.place.range;
   if (t.interpreter) {
     PlannedImage& interp = plan->images[plan->image_count++];
     interp.file = t.interpreter;
-    interp.place = PlaceInterpreter(t.interpreter->elf, t.interpreter_on_thp_fs, state);
-    if (t.interpreter->elf.is_dyn()) top_down = interp.place.range;
+    interp.place = PlaceInterpreter(t.interpreter->elf, t.interpreter_on_thp_fs, state, {&elf, main.place.range});
     if (interp.place.range.Overlaps(main.place.range)) {
       return error.Fail(ENOMEM, "the program and its interpreter ", t.interp_path, " overlap");
     }
   }
+  PlacedElf placed[2];
+  for (size_t i = 0; i < plan->image_count; ++i) placed[i] = {&plan->images[i].file->elf, plan->images[i].place.range};
   plan->vdso.block = state.vdso;
-  plan->vdso.final = PlaceVdso(state, top_down);
+  plan->vdso.final = PlaceVdso(state, {placed, plan->image_count});
   const ElfFile& entry_elf = t.interpreter ? t.interpreter->elf : elf;
   plan->entry = entry_elf.ehdr.e_entry + plan->images[plan->image_count - 1].place.bias;
   return true;
@@ -179,8 +180,7 @@ bool PlanMmMap(const Target& t, const ProcessState& state, const Randomness& ran
 
 // Where Stage maps what: an image in place if its place is free now, else aside (moved by the
 // hand-off); the vDSO early if its new place is free now (images can then go where it was).
-void PlanStaging(const ProcessState& state, ExecPlan* plan) {
-  Allocator alloc(state);
+void PlanStaging(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   for (const PlannedImage& image : plan->image_list()) alloc.Avoid(image.place.range);
   VdsoPlan& vdso = plan->vdso;
   alloc.Avoid(vdso.final);
@@ -225,7 +225,7 @@ size_t CountTimers(std::string_view timers) {
 }
 
 // The hand-off's steps in order, and the size of its table and payload.
-void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
+void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   auto add = [&](HandoffStep step) { plan->steps[plan->step_count++] = step; };
   const StackPlan& stack = plan->stack;
   add(HandoffStep::kResetArch);
@@ -269,7 +269,13 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
   // (Above an earlier ulexec's page, when this process was itself started by ulexec.)
+  // In the legacy layout the mmaps go up from mmap_base instead: the area goes below it, under
+  // the staging ranges (spec C16).
   const uint64_t area_size = Handoff::AreaSize(plan->handoff_max_ops, plan->handoff_payload);
+  if (state.space.legacy) {
+    plan->handoff_hint = alloc.Next(area_size);
+    return;
+  }
   uint64_t hint = state.space.mmap_base + kPageSize;
   for (int i = 0; i < 8 && OverlapsAnyMapping(state.maps, {hint, hint + area_size}); ++i) hint += 2 * kPageSize;
   plan->handoff_hint = hint;
@@ -322,9 +328,10 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   if (plan->page_zero.refuse) {
     return error.Fail(EPERM, "page 0 is sealed (MMAP_PAGE_ZERO) and the program must not have it");
   }
-  PlanStaging(state, plan);
+  Allocator alloc(state);
+  PlanStaging(state, alloc, plan);
   PlanResets(t, state, plan);
-  PlanHandoff(state, plan);
+  PlanHandoff(state, alloc, plan);
   return true;
 }
 

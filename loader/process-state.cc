@@ -51,7 +51,11 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
     } else if (m.name != "[vsyscall]") {  // [vsyscall] is not a real mapping
       // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base.)
       const bool handoff_page = m.end - m.start == kPageSize && m.name.empty() && std::string_view(m.perms) == "r-xp";
-      if (m.end > s->highest_end && !own_image.Overlaps({m.start, m.end}) && !handoff_page) s->highest_end = m.end;
+      const bool counts = !own_image.Overlaps({m.start, m.end}) && !handoff_page;
+      if (counts && m.end > s->highest_end) s->highest_end = m.end;
+      if (counts && m.start >= arch::kTaskUnmappedBase && (s->lowest_legacy == 0 || m.start < s->lowest_legacy)) {
+        s->lowest_legacy = m.start;
+      }
       if (IsVdsoName(m.name) && vdso.count < 4) {
         vdso.vmas[vdso.count++] = {m.start, m.end};
         if (m.name == "[vdso]") s->vdso_start = m.start;
@@ -93,6 +97,19 @@ void ReadSignals(ProcessState* s) {
     s->signals[sig] = {reinterpret_cast<uint64_t>(old.handler),
                        old.flags == 0 && old.mask == 0 && old.restorer == nullptr};
   }
+}
+
+// Whether this mm has the legacy bottom-up layout (spec C16). Its own exec chose it, from the
+// personality and vm.legacy_va_layout of that moment, and it decides where every later mmap
+// goes: ulexec follows the mm, not the personality now. The vDSO shows it: that exec put it
+// bottom-up from TASK_UNMAPPED_BASE plus at most the random mmap offset, where the top-down
+// layout never puts it (it would take an RLIMIT_STACK of about 85 TiB). Without a vDSO, the
+// personality is all there is to go by.
+bool LegacyLayout(const ProcessState& s) {
+  if (s.vdso.count == 0) return (s.personality & ADDR_COMPAT_LAYOUT) != 0;
+  // (The window: the random offset, and room for the images mapped before the vDSO.)
+  const uint64_t start = s.vdso.range.start, window = (kPageSize << arch::kMmapRndBits) + (uint64_t{1} << 32);
+  return start >= arch::kTaskUnmappedBase && start - arch::kTaskUnmappedBase < window;
 }
 
 // Whether page 0 is mapped, and sealed: mprotect to the protection it has is a no-op unless the
@@ -137,7 +154,14 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   s.space.stack_top = s.stack.end;
   // The top of the mmap area: computed without randomization; with it, the kernel put the first
   // mapping of this process (a static-pie's image, its interpreter or the vDSO) right below it.
-  s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
+  // In the legacy layout its bottom: TASK_UNMAPPED_BASE, plus the random offset, where that first
+  // mapping went (spec C16).
+  s.space.legacy = LegacyLayout(s);
+  if (s.space.legacy) {
+    s.space.mmap_base = s.space.randomize && s.lowest_legacy ? s.lowest_legacy : arch::kTaskUnmappedBase;
+  } else {
+    s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
+  }
   return true;
 }
 

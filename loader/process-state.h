@@ -39,6 +39,7 @@ struct ProcessState {
   VdsoBlock vdso;
   uint64_t vdso_start = 0;    // the [vdso] mapping itself (AT_SYSINFO_EHDR)
   uint64_t highest_end = 0;   // over all mappings but [stack] and [vsyscall]
+  uint64_t lowest_legacy = 0;  // the lowest start at or above TASK_UNMAPPED_BASE (spec C16), or 0
   uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;

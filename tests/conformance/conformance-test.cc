@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(Probe, Conformance, testing::ValuesIn(AllCases()), Name
 
 // The personality flags execve acts on or carries (spec C13): MMAP_PAGE_ZERO maps page 0 (where
 // the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
-// addresses are compared too. (ADDR_COMPAT_LAYOUT is a known difference: README.)
+// addresses are compared too. (ADDR_COMPAT_LAYOUT: LegacyLayout below.)
 TEST(Command, PersonalityFlags) {
   const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26,
                                  SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS};
@@ -210,6 +210,34 @@ TEST(Command, PersonalityFlags) {
       ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
       EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)),
                                Allowed(false), "execve", "ulexec"));
+    }
+  }
+}
+
+// ADDR_COMPAT_LAYOUT (`setarch -L`): the legacy bottom-up mmap layout (docs/execve.md#C16), through
+// the command and the library, with ASLR off (every address compared) and on (the order of the
+// mappings, the brk's place and every offset compared; the base is random).
+TEST(Command, LegacyLayout) {
+  for (const char* variant : {"static", "glibc-static-pie", "musl-static-pie", "glibc-dynamic", "glibc-nopie"}) {
+    for (bool library : {false, true}) {
+      for (bool aslr : {false, true}) {
+        SCOPED_TRACE(std::string(variant) + (library ? " library" : " command") + (aslr ? "" : " without ASLR"));
+        const std::string probe = ProbePath(variant);
+        ASSERT_FALSE(probe.empty());
+        RunOptions direct = Options(probe, aslr);
+        direct.personality = ADDR_COMPAT_LAYOUT;
+        const auto d = RunCommand(direct);
+        ASSERT_EQ(d.exit_code, 0) << d.err;
+        const Report r = ParseReport(d.out);
+        // The kernel's own layout is bottom-up: the first mapping in the mmap area starts there.
+        EXPECT_EQ(r.Get("maps.order").rfind(variant == std::string("glibc-dynamic") ? "ld-linux" : "image", 0), 0u);
+        RunOptions via = direct;
+        via.argv.insert(via.argv.begin(), library ? g_launcher : g_ulexec);
+        const auto u = RunCommand(via);
+        ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
+        EXPECT_TRUE(ReportsMatch(r, WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)), Allowed(aslr),
+                                 "execve", "ulexec"));
+      }
     }
   }
 }
