@@ -318,6 +318,7 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   // The credentials the file that runs gives: its set-id bits honoured where the process may
   // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
   plan->creds = PlanExecCreds(state.creds, t.exec_file);
+  plan->dumpable = DumpableAfterExec(state.creds, state.suid_dumpable);
   if (!PlaceImages(t, state, random, plan, error) || !PlanStack(t, state, random, plan, error) ||
       !PlanMmMap(t, state, random, plan, error)) {
     return false;

@@ -21,16 +21,23 @@
 namespace ulexec {
 namespace {
 
+constexpr int kPrGetAuxv = 0x41555856;  // PR_GET_AUXV, not among musl 1.2.3's headers
+
 bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_with("[vvar"); }
 
+// The mm's saved auxv. PR_GET_AUXV (Linux 6.4) reads it where /proc/self/auxv cannot be opened:
+// in a host whose effective uid is not its real one, which is not dumpable, the file is root's
+// (spec E11). /proc/self/auxv on older kernels.
 bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
-    std::string_view text;
+    constexpr size_t kRoom = sizeof Buffers().auxv - sizeof Buffers().auxv[0];  // one AT_NULL stays
     char* buf = reinterpret_cast<char*>(Buffers().auxv);
-    if (!ReadProcFile("/proc/self/auxv", buf, sizeof Buffers().auxv - sizeof Buffers().auxv[0], true, &text, error)) {
-      return false;
+    Buffers().auxv[kRoom / sizeof Buffers().auxv[0]] = {0, 0};
+    if (!crt::sys::Prctl(kPrGetAuxv, reinterpret_cast<unsigned long>(buf), kRoom)) {
+      std::string_view text;
+      if (!ReadProcFile("/proc/self/auxv", buf, kRoom, true, &text, error)) return false;
+      Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
     }
-    Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
     auxv = Buffers().auxv;
   }
   size_t n = 0;
@@ -99,6 +106,21 @@ void ReadSignals(ProcessState* s) {
   }
 }
 
+// fs.suid_dumpable, read only where the exec's dumpable depends on it (DumpableAfterExec): the
+// effective ids are not the real ones. Unreadable: 0, the kernel's default and the safe value.
+void ReadSuidDumpable(ProcessState* s) {
+  const Creds& c = s->creds;
+  s->suid_dumpable = 0;
+  if (c.uid[Creds::kEffective] == c.uid[Creds::kReal] && c.gid[Creds::kEffective] == c.gid[Creds::kReal]) return;
+  char buf[16];
+  std::string_view text;
+  Error ignored;
+  if (!ReadProcFile("/proc/sys/fs/suid_dumpable", buf, sizeof buf, false, &text, ignored)) return;
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  unsigned long value;
+  if (crt::ParseUnsigned(text, &value)) s->suid_dumpable = value;
+}
+
 // Whether this mm has the legacy bottom-up layout (spec C16). Its own exec chose it, from the
 // personality and vm.legacy_va_layout of that moment, and it decides where every later mmap
 // goes: ulexec follows the mm, not the personality now. The vDSO shows it: that exec put it
@@ -146,6 +168,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
     return false;
   }
   if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
+  ReadSuidDumpable(&s);
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).
