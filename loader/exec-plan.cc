@@ -108,12 +108,13 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   request.auxv = plan->auxv_list();
   stack.layout = LayOutStack(request);
   stack.copy_low = PageStart(stack.layout.sp);
-  // The stack image, and a page to spare, must fit in RLIMIT_STACK, or the stack could not grow
-  // to hold it (the kernel's exec fails with E2BIG then too).
+  // The whole image's pages must fit in RLIMIT_STACK too: create_elf_tables grows the stack
+  // down to sp past the kernel's point of no return, and there the growth over the limit kills
+  // the process (SIGSEGV; its EFAULT here). The strings alone were checked as E2BIG (spec A13).
   const uint64_t limit = PageStart(state.rlimit_stack);
-  if (stack.copy_bytes() + kPageSize > limit) {
-    return error.Fail(E2BIG, "the new stack (", stack.copy_bytes(), " bytes) does not fit in RLIMIT_STACK (",
-                      state.rlimit_stack, " bytes)");
+  if (stack.copy_bytes() > limit) {
+    return error.Fail(EFAULT, "the new stack (", stack.copy_bytes(), " bytes of pages) does not fit in RLIMIT_STACK (",
+                      state.rlimit_stack, " bytes): execve would kill the process");
   }
   for (const PlannedImage& image : plan->image_list()) {
     const Range& r = image.place.range;
@@ -122,9 +123,9 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
     }
   }
   // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
-  // RLIMIT_STACK (spec A13).
+  // RLIMIT_STACK's whole pages (setup_arg_pages' stack_expand; spec A13).
   uint64_t size = space.stack_top - PageStart(stack.layout.arg_start) + kStackExpand;
-  if (size > limit - kPageSize) size = limit - kPageSize;
+  if (size > limit) size = limit;
   if (size < stack.copy_bytes()) size = stack.copy_bytes();
   stack.low = space.stack_top - size;
   stack.grows = stack.low < state.stack.start;
@@ -299,11 +300,18 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
       return error.Fail(E2BIG, "environment entry ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
+  const uint64_t strings = total;
   total += 8 * ((caller_argc ? caller_argc : 1) + envp.size());
   const uint64_t limit = ArgumentSpaceLimit(rlimit_stack);
   if (total > limit) {
     return error.Fail(E2BIG, "arguments and environment take ", total, " bytes; the limit is ", limit,
                       " (a quarter of RLIMIT_STACK, at most 6 MiB)");
+  }
+  // The kernel copies the strings below the stack's top word, growing the stack a page at a
+  // time: a page past RLIMIT_STACK is E2BIG (acct_stack_growth; spec D2).
+  if (PageAlign(strings + 8) > rlimit_stack) {
+    return error.Fail(E2BIG, "arguments and environment take ", strings, " bytes, more pages than RLIMIT_STACK (",
+                      rlimit_stack, " bytes)");
   }
   return true;
 }

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <csignal>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace ulexec::test {
@@ -323,11 +324,32 @@ TEST_F(ExecPlanTest, ArgumentsBeyondAQuarterOfTheStackLimitAreE2big) {
   EXPECT_EQ(error_.code, E2BIG) << Describe(error_);
 }
 
-TEST_F(ExecPlanTest, AStackImageBeyondRlimitStackIsE2big) {
+TEST_F(ExecPlanTest, AStackImageWhosePagesExceedRlimitStackIsEfault) {
+  // A13: the image's pages may fill RLIMIT_STACK exactly; a byte less and execve kills the
+  // process past its point of no return (create_elf_tables' EFAULT).
   Use(ElfBuilder::Exec());
-  state_.rlimit_stack = 4096;  // not even the image and a page to spare
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  const uint64_t pages = plan_.stack.copy_bytes();
+  state_.rlimit_stack = pages;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.stack.low, kStackTop - pages);  // the [stack] mapping: all RLIMIT_STACK allows
+  state_.rlimit_stack = pages - 1;
   ASSERT_FALSE(Plan());
-  EXPECT_EQ(error_.code, E2BIG) << Describe(error_);
+  EXPECT_EQ(error_.code, EFAULT) << Describe(error_);
+}
+
+TEST(CheckArgumentSpace, StringsWhosePagesExceedRlimitStackAreE2big) {
+  // D2: the strings and the stack's top word, copied a page at a time, must fit RLIMIT_STACK's
+  // pages: "/bin/prog" (10 bytes), "prog" (5) and PAD (n bytes with its NUL) take n + 23.
+  const char* const argv[] = {"prog"};
+  for (const auto& [n, limit, ok] : {std::tuple{4073, 4096, true}, std::tuple{4074, 4096, false},
+                                     std::tuple{4073, 4095, false}, std::tuple{4074, 8192, true}}) {
+    const std::string pad = "PAD=" + std::string(n - 5, 'x');
+    const char* const envp[] = {pad.c_str()};
+    Error error;
+    EXPECT_EQ(CheckArgumentSpace("/bin/prog", {}, argv, 1, envp, limit, error), ok) << n << ' ' << limit;
+    EXPECT_EQ(error.code, ok ? 0 : E2BIG);
+  }
 }
 
 TEST_F(ExecPlanTest, ImagesLargerThanTheAddressSpaceBelowMmapBaseAreEnomem) {
