@@ -193,7 +193,7 @@ INSTANTIATE_TEST_SUITE_P(Probe, Conformance, testing::ValuesIn(AllCases()), Name
 // the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
 // addresses are compared too. (ADDR_COMPAT_LAYOUT: LegacyLayout below.)
 TEST(Command, PersonalityFlags) {
-  const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26,
+  const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26, ADDR_LIMIT_32BIT,
                                  SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS};
   for (unsigned long flags : cases) {
     for (const char* variant : {"static", "glibc-static-pie", "glibc-dynamic"}) {
