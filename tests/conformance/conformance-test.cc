@@ -189,6 +189,26 @@ std::vector<Case> AllCases() {
 
 INSTANTIATE_TEST_SUITE_P(Probe, Conformance, testing::ValuesIn(AllCases()), Name);
 
+// Starts the probe directly and through `launcher` (ulexec, or the library's launcher) under the
+// personality `flags`: both must run and report the same (Allowed(aslr)). Returns the direct report.
+Report SameReportUnderPersonality(const std::string& probe, unsigned long flags, bool aslr, const std::string& launcher) {
+  RunOptions direct = Options(probe, aslr);
+  direct.personality = flags;
+  const auto d = RunCommand(direct);
+  RunOptions via = direct;
+  via.argv.insert(via.argv.begin(), launcher);
+  const auto u = RunCommand(via);
+  if (d.exit_code != 0 || u.exit_code != 0) {
+    ADD_FAILURE() << "execve: " << probe_test::DescribeResult(d) << d.err << "\nulexec: " << probe_test::DescribeResult(u)
+                  << u.err;
+    return {};
+  }
+  const Report r = ParseReport(d.out);
+  EXPECT_TRUE(ReportsMatch(r, WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)), Allowed(aslr), "execve",
+                           "ulexec"));
+  return r;
+}
+
 // The personality flags execve acts on or carries (spec C13): MMAP_PAGE_ZERO maps page 0 (where
 // the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
 // addresses are compared too. (ADDR_COMPAT_LAYOUT: LegacyLayout below.)
@@ -200,16 +220,7 @@ TEST(Command, PersonalityFlags) {
       SCOPED_TRACE(std::string(variant) + " personality " + std::to_string(flags));
       const std::string probe = ProbePath(variant);
       ASSERT_FALSE(probe.empty());
-      RunOptions direct = Options(probe, false);
-      direct.personality = flags;
-      const auto d = RunCommand(direct);
-      ASSERT_EQ(d.exit_code, 0) << d.err;
-      RunOptions via = direct;
-      via.argv.insert(via.argv.begin(), g_ulexec);
-      const auto u = RunCommand(via);
-      ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
-      EXPECT_TRUE(ReportsMatch(ParseReport(d.out), WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)),
-                               Allowed(false), "execve", "ulexec"));
+      SameReportUnderPersonality(probe, flags, false, g_ulexec);
     }
   }
 }
@@ -224,19 +235,9 @@ TEST(Command, LegacyLayout) {
         SCOPED_TRACE(std::string(variant) + (library ? " library" : " command") + (aslr ? "" : " without ASLR"));
         const std::string probe = ProbePath(variant);
         ASSERT_FALSE(probe.empty());
-        RunOptions direct = Options(probe, aslr);
-        direct.personality = ADDR_COMPAT_LAYOUT;
-        const auto d = RunCommand(direct);
-        ASSERT_EQ(d.exit_code, 0) << d.err;
-        const Report r = ParseReport(d.out);
+        const Report r = SameReportUnderPersonality(probe, ADDR_COMPAT_LAYOUT, aslr, library ? g_launcher : g_ulexec);
         // The kernel's own layout is bottom-up: the first mapping in the mmap area starts there.
         EXPECT_EQ(r.Get("maps.order").rfind(variant == std::string("glibc-dynamic") ? "ld-linux" : "image", 0), 0u);
-        RunOptions via = direct;
-        via.argv.insert(via.argv.begin(), library ? g_launcher : g_ulexec);
-        const auto u = RunCommand(via);
-        ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
-        EXPECT_TRUE(ReportsMatch(r, WithoutHandoffPage(ParseReport(u.out), !CarriesRestorer(probe)), Allowed(aslr),
-                                 "execve", "ulexec"));
       }
     }
   }
