@@ -56,7 +56,8 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
     if (m.name == "[stack]") {
       s->stack = {m.start, m.end};
     } else if (m.name != "[vsyscall]") {  // [vsyscall] is not a real mapping
-      // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base.)
+      // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base, or
+      // below it in the legacy layout.)
       const bool handoff_page = m.end - m.start == kPageSize && m.name.empty() && std::string_view(m.perms) == "r-xp";
       const bool counts = !own_image.Overlaps({m.start, m.end}) && !handoff_page;
       if (counts && m.end > s->highest_end) s->highest_end = m.end;
