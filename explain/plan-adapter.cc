@@ -130,14 +130,16 @@ std::string ProtText(int prot) {
 
 // The placement rule the plan applied, with its docs/execve.md item.
 std::string BiasRule(const ulexec::PlannedImage& image, bool interpreter) {
-  const char* item = image.place.rule == ulexec::BiasRule::kFixed     ? "C3"
-                     : image.place.rule == ulexec::BiasRule::kPieBase ? "C4"
-                     : interpreter                                    ? "C6"
-                                                                      : "C5";
-  const char* who = image.place.rule == ulexec::BiasRule::kFixed || image.place.rule == ulexec::BiasRule::kPieBase ? ""
+  const ulexec::BiasRule rule = image.place.rule;
+  const bool legacy = rule == ulexec::BiasRule::kBottomUp || rule == ulexec::BiasRule::kBottomUpHuge;
+  const char* item = rule == ulexec::BiasRule::kFixed     ? "C3"
+                     : rule == ulexec::BiasRule::kPieBase ? "C4"
+                     : interpreter                        ? (legacy ? "C6, C16" : "C6")
+                                                          : (legacy ? "C5, C16" : "C5");
+  const char* who = rule == ulexec::BiasRule::kFixed || rule == ulexec::BiasRule::kPieBase ? ""
                     : interpreter ? "interpreter: "
                                   : "static-pie: ";
-  return fmt::format("{}{} (spec {})", who, ulexec::BiasRuleName(image.place.rule), item);
+  return fmt::format("{}{} (spec {})", who, ulexec::BiasRuleName(rule), item);
 }
 
 ImageView DescribeImage(const char* role, const char* path, const ulexec::PlannedImage& planned, bool randomize) {

@@ -110,6 +110,13 @@ void CheckAccepted(const ElfFile& f, std::span<const std::byte> file, bool is_in
         if (align) FUZZ_CHECK((f.span_start + bias) % f.max_align == 0);
       }
     }
+    // The legacy layout (spec C16): at the first fit, or aligned down from it (a static-pie).
+    for (bool align : {false, true}) {
+      const uint64_t start = arch::kTaskUnmappedBase + (rlimit & 0xfffff000);
+      const uint64_t bias = BottomUpLoadBias(f, start, align);
+      FUZZ_CHECK(PageOffset(bias) == 0 && f.span_start + bias <= start);
+      FUZZ_CHECK(align ? (f.span_start + bias) % f.max_align == 0 : f.span_start + bias == start);
+    }
     for (uint64_t random : randoms) {
       for (bool randomize : {false, true}) {
         const uint64_t bias = f.is_dyn() ? PieLoadBias(f, randomize, random) : 0;

@@ -101,6 +101,12 @@ bool ParseStatusCreds(std::string_view status, Creds* out) {
   return true;
 }
 
+bool DumpableAfterExec(const Creds& now, unsigned long suid_dumpable) {
+  const bool differ = now.uid[Creds::kEffective] != now.uid[Creds::kReal] ||
+                      now.gid[Creds::kEffective] != now.gid[Creds::kReal];
+  return !differ || suid_dumpable == 1;
+}
+
 bool CanApply(const Creds& now, const Creds& next) {
   if (!IdsAllowed(now.uid, next.uid, Has(now.effective, kCapSetuid))) return false;
   if (!IdsAllowed(now.gid, next.gid, Has(now.effective, kCapSetgid))) return false;

@@ -26,8 +26,9 @@ constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
 // (65536 on Debian), whatever vm.mmap_min_addr says (spec G2).
 constexpr uint64_t kMinMmAddress = 0x10000;
 
-// Hands out address ranges for the temporary mappings, below everything that exists now and
-// everything the new program will have, so that nothing moved into place lands on them.
+// Hands out address ranges for the temporary mappings (and, in the legacy layout, the hand-off
+// area), below everything that exists now and everything the new program will have, so that
+// nothing moved into place lands on them.
 class Allocator {
  public:
   explicit Allocator(const ProcessState& state) : floor_(state.space.mmap_base) {
@@ -46,13 +47,15 @@ class Allocator {
   uint64_t floor_;
 };
 
-// Where the images and the vDSO go (spec C3-C7).
+// Where the images and the vDSO go (spec C3-C7, C16).
 bool PlaceImages(const Target& t, const ProcessState& state, const Randomness& random, ExecPlan* plan, Error& error) {
   const AddressSpace& space = state.space;
+  // The room the mmap area has: below mmap_base, or above it up to the stack (legacy layout).
+  const uint64_t room = space.legacy ? space.stack_top - space.mmap_base : space.mmap_base - kMinMmAddress;
   for (const ProgramFile* f : {t.program, t.interpreter ? t.interpreter : t.program}) {
-    if (f->elf.is_dyn() && f->elf.span_end - f->elf.span_start >= space.mmap_base - kMinMmAddress) {
+    if (f->elf.is_dyn() && f->elf.span_end - f->elf.span_start >= room) {
       return error.Fail(ENOMEM, "the image spans ", crt::Hex{f->elf.span_end - f->elf.span_start},
-                        " bytes, more than the address space below ", crt::Hex{space.mmap_base});
+                        " bytes, more than the mmap area's ", crt::Hex{room});
     }
   }
   const ElfFile& elf = t.program->elf;
@@ -60,20 +63,18 @@ bool PlaceImages(const Target& t, const ProcessState& state, const Randomness& r
   main.file = t.program;
   main.place = PlaceProgram(elf, t.interpreter != nullptr, t.program_on_thp_fs, state, random.pie);
   plan->image_count = 1;
-  // The lowest image placed top-down from mmap_base, and the end of the highest one.
-  Range top_down{space.mmap_base, space.mmap_base};
-  if (elf.is_dyn() && !t.interpreter) top_down = main.place.range;
   if (t.interpreter) {
     PlannedImage& interp = plan->images[plan->image_count++];
     interp.file = t.interpreter;
-    interp.place = PlaceInterpreter(t.interpreter->elf, t.interpreter_on_thp_fs, state);
-    if (t.interpreter->elf.is_dyn()) top_down = interp.place.range;
+    interp.place = PlaceInterpreter(t.interpreter->elf, t.interpreter_on_thp_fs, state, {&elf, main.place.range});
     if (interp.place.range.Overlaps(main.place.range)) {
       return error.Fail(ENOMEM, "the program and its interpreter ", t.interp_path, " overlap");
     }
   }
+  PlacedElf placed[2];
+  for (size_t i = 0; i < plan->image_count; ++i) placed[i] = {&plan->images[i].file->elf, plan->images[i].place.range};
   plan->vdso.block = state.vdso;
-  plan->vdso.final = PlaceVdso(state, top_down);
+  plan->vdso.final = PlaceVdso(state, {placed, plan->image_count});
   const ElfFile& entry_elf = t.interpreter ? t.interpreter->elf : elf;
   plan->entry = entry_elf.ehdr.e_entry + plan->images[plan->image_count - 1].place.bias;
   return true;
@@ -109,12 +110,13 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
   request.auxv = plan->auxv_list();
   stack.layout = LayOutStack(request);
   stack.copy_low = PageStart(stack.layout.sp);
-  // The stack image, and a page to spare, must fit in RLIMIT_STACK, or the stack could not grow
-  // to hold it (the kernel's exec fails with E2BIG then too).
+  // The whole image's pages must fit in RLIMIT_STACK too: create_elf_tables grows the stack
+  // down to sp past the kernel's point of no return, and there the growth over the limit kills
+  // the process (SIGSEGV; its EFAULT here). The strings alone were checked as E2BIG (spec A13).
   const uint64_t limit = PageStart(state.rlimit_stack);
-  if (stack.copy_bytes() + kPageSize > limit) {
-    return error.Fail(E2BIG, "the new stack (", stack.copy_bytes(), " bytes) does not fit in RLIMIT_STACK (",
-                      state.rlimit_stack, " bytes)");
+  if (stack.copy_bytes() > limit) {
+    return error.Fail(EFAULT, "the new stack (", stack.copy_bytes(), " bytes of pages) does not fit in RLIMIT_STACK (",
+                      state.rlimit_stack, " bytes): execve would kill the process");
   }
   for (const PlannedImage& image : plan->image_list()) {
     const Range& r = image.place.range;
@@ -123,9 +125,9 @@ bool PlanStack(const Target& t, const ProcessState& state, const Randomness& ran
     }
   }
   // The initial [stack] mapping: the pages holding the strings, and 128 KiB below, within
-  // RLIMIT_STACK (spec A13).
+  // RLIMIT_STACK's whole pages (setup_arg_pages' stack_expand; spec A13).
   uint64_t size = space.stack_top - PageStart(stack.layout.arg_start) + kStackExpand;
-  if (size > limit - kPageSize) size = limit - kPageSize;
+  if (size > limit) size = limit;
   if (size < stack.copy_bytes()) size = stack.copy_bytes();
   stack.low = space.stack_top - size;
   stack.grows = stack.low < state.stack.start;
@@ -181,8 +183,7 @@ bool PlanMmMap(const Target& t, const ProcessState& state, const Randomness& ran
 
 // Where Stage maps what: an image in place if its place is free now, else aside (moved by the
 // hand-off); the vDSO early if its new place is free now (images can then go where it was).
-void PlanStaging(const ProcessState& state, ExecPlan* plan) {
-  Allocator alloc(state);
+void PlanStaging(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   for (const PlannedImage& image : plan->image_list()) alloc.Avoid(image.place.range);
   VdsoPlan& vdso = plan->vdso;
   alloc.Avoid(vdso.final);
@@ -251,7 +252,7 @@ bool StartedSecure(const ProcessState& state) {
 }
 
 // The hand-off's steps in order, and the size of its table and payload.
-void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
+void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   auto add = [&](HandoffStep step) { plan->steps[plan->step_count++] = step; };
   const StackPlan& stack = plan->stack;
   add(HandoffStep::kResetArch);
@@ -297,7 +298,13 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   // below): the program's top-down mmaps never go there, and its stack stays far above (the
   // kernel keeps RLIMIT_STACK and a guard gap free below the stack).
   // (Above an earlier ulexec's page, when this process was itself started by ulexec.)
+  // In the legacy layout the mmaps go up from mmap_base instead: the area goes below it, under
+  // the staging ranges (spec C16).
   const uint64_t area_size = Handoff::AreaSize(plan->handoff_max_ops, plan->handoff_payload);
+  if (state.space.legacy) {
+    plan->handoff_hint = alloc.Next(area_size);
+    return;
+  }
   uint64_t hint = state.space.mmap_base + kPageSize;
   for (int i = 0; i < 8 && OverlapsAnyMapping(state.maps, {hint, hint + area_size}); ++i) hint += 2 * kPageSize;
   plan->handoff_hint = hint;
@@ -321,11 +328,18 @@ bool CheckArgumentSpace(std::string_view filename, std::span<const char* const> 
       return error.Fail(E2BIG, "environment entry ", i, " is longer than ", kMaxArgStrlen, " bytes");
     total += n;
   }
+  const uint64_t strings = total;
   total += 8 * ((caller_argc ? caller_argc : 1) + envp.size());
   const uint64_t limit = ArgumentSpaceLimit(rlimit_stack);
   if (total > limit) {
     return error.Fail(E2BIG, "arguments and environment take ", total, " bytes; the limit is ", limit,
                       " (a quarter of RLIMIT_STACK, at most 6 MiB)");
+  }
+  // The kernel copies the strings below the stack's top word, growing the stack a page at a
+  // time: a page past RLIMIT_STACK is E2BIG (acct_stack_growth; spec D2).
+  if (PageAlign(strings + 8) > rlimit_stack) {
+    return error.Fail(E2BIG, "arguments and environment take ", strings, " bytes, more pages than RLIMIT_STACK (",
+                      rlimit_stack, " bytes)");
   }
   return true;
 }
@@ -340,6 +354,7 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   // The credentials the file that runs gives: its set-id bits honoured where the process may
   // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
   plan->creds = PlanExecCreds(state.creds, t.exec_file);
+  plan->dumpable = DumpableAfterExec(state.creds, state.suid_dumpable);
   if (!PlanExecFd(t, state, plan, error) || !PlaceImages(t, state, random, plan, error) ||
       !PlanStack(t, state, random, plan, error) || !PlanMmMap(t, state, random, plan, error)) {
     return false;
@@ -350,9 +365,10 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   if (plan->page_zero.refuse) {
     return error.Fail(EPERM, "page 0 is sealed (MMAP_PAGE_ZERO) and the program must not have it");
   }
-  PlanStaging(state, plan);
+  Allocator alloc(state);
+  PlanStaging(state, alloc, plan);
   PlanResets(t, state, plan);
-  PlanHandoff(state, plan);
+  PlanHandoff(state, alloc, plan);
   return true;
 }
 

@@ -95,7 +95,7 @@ enum class HandoffStep : uint8_t {
   kDeleteTimers,       // POSIX timers (spec E8)
   kForgetThreadLists,  // set_robust_list(0), set_tid_address(0)
   kClearKeepCaps,      // PR_SET_KEEPCAPS 0 (spec E12), only when set
-  kSetDumpable,        // PR_SET_DUMPABLE 1
+  kSetDumpable,        // PR_SET_DUMPABLE, 1 or 0 (spec E11)
   kSetName,            // PR_SET_NAME comm (spec E6)
   kExecStack,          // mprotect of the stack with PROT_EXEC (spec C8)
   // Last, after everything that needs privilege: a set-id exec's new credentials (spec E13).
@@ -121,6 +121,7 @@ struct ExecPlan {
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
   ExecFdPlan execfd;                     // binfmt_misc's O flag (docs/execve.md#D3)
   bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
+  bool dumpable = true;                  // PR_SET_DUMPABLE 1, else 0 (spec E11)
   unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
   CredPlan creds;                        // the credentials after the exec (spec E13)

@@ -13,6 +13,16 @@ constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 constexpr uint64_t kStackGuardGap = 256 * kPageSize;  // stack_guard_gap, 1 MiB
 
+uint64_t Span(const ElfFile& file) { return file.span_end - file.span_start; }
+
+uint64_t Alignment(const ElfFile& file, bool align) { return align ? file.max_align : kPageSize; }
+
+// Whether thp_get_unmapped_area places this image: a large mapping of a file on a file system
+// that asks for it, where p_align asks for no more than 2 MiB.
+bool Huge(const ElfFile& file, bool align, bool huge_aligned) {
+  return huge_aligned && Span(file) >= kHugePageSize && Alignment(file, align) <= kHugePageSize;
+}
+
 }  // namespace
 
 uint64_t MmapBaseWithoutRandomization(uint64_t rlimit_stack_cur) {
@@ -33,13 +43,21 @@ uint64_t PieLoadBias(const ElfFile& file, bool randomize, uint64_t random) {
 }
 
 uint64_t TopDownLoadBias(const ElfFile& file, uint64_t top, bool align, bool huge_aligned) {
-  const uint64_t span = file.span_end - file.span_start;
-  const uint64_t alignment = align ? file.max_align : kPageSize;
-  if (huge_aligned && span >= kHugePageSize && alignment <= kHugePageSize) {
+  const uint64_t span = Span(file);
+  if (Huge(file, align, huge_aligned)) {
     const uint64_t padded = top - span - kHugePageSize;
-    return (padded + kHugePageSize - 1) / kHugePageSize * kHugePageSize - file.span_start;
+    return AlignUp(padded, kHugePageSize) - file.span_start;
   }
-  return AlignDown(top - span, alignment) - file.span_start;
+  return AlignDown(top - span, Alignment(file, align)) - file.span_start;
+}
+
+uint64_t BottomUpLoadBias(const ElfFile& file, uint64_t start, bool align, bool huge_aligned) {
+  if (Huge(file, align, huge_aligned)) start = AlignUp(start, kHugePageSize);
+  return AlignDown(start, Alignment(file, align)) - file.span_start;
+}
+
+uint64_t BottomUpSearchSize(const ElfFile& file, bool align, bool huge_aligned) {
+  return Span(file) + (Huge(file, align, huge_aligned) ? kHugePageSize : 0);
 }
 
 uint64_t StartBrk(const ElfFile& main, uint64_t image_brk_end, bool has_interp, const AddressSpace& space,

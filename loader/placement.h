@@ -1,7 +1,8 @@
-// Plan, part one (pure): where the kernel puts each image (spec C3-C7) — ET_EXEC at its link
+// Plan, part one (pure): where the kernel puts each image (spec C3-C7, C16) — ET_EXEC at its link
 // address, a PIE at ELF_ET_DYN_BASE plus a random offset, a static-pie or an interpreter top-down
-// from mmap_base, 2 MiB-aligned where the kernel's thp_get_unmapped_area would do so — and the
-// vDSO. The rule that chose each address is part of the answer, for --explain.
+// from mmap_base (bottom-up in the legacy layout), 2 MiB-aligned where the kernel's
+// thp_get_unmapped_area would do so — and the vDSO. The rule that chose each address is part of
+// the answer, for --explain.
 #pragma once
 
 #include "elf-file.h"
@@ -9,6 +10,7 @@
 #include "process-state.h"
 
 #include <cstdint>
+#include <span>
 
 namespace ulexec {
 
@@ -17,6 +19,8 @@ enum class BiasRule {
   kPieBase,      // ET_DYN with an interpreter: ELF_ET_DYN_BASE + random, aligned to p_align (C4)
   kTopDown,      // static-pie (aligned to p_align, C5) or interpreter (C6), below mmap_base
   kTopDownHuge,  // the same, 2 MiB-aligned as thp_get_unmapped_area places a large file mapping
+  kBottomUp,     // the same in the legacy layout: the lowest free place above mmap_base (C16)
+  kBottomUpHuge,  // that, 2 MiB-aligned upward (thp_get_unmapped_area)
 };
 
 const char* BiasRuleName(BiasRule rule);
@@ -28,19 +32,27 @@ struct Placement {
   bool random = false;  // the address depends on the random bytes (not only on mmap_base)
 };
 
+// An image and its place: what it maps is taken, the holes between its segments are not.
+struct PlacedElf {
+  const ElfFile* elf = nullptr;
+  Range range;
+};
+
 // The program's place. `has_interp`: it has a PT_INTERP. `on_thp_fs`: see Target. `random`: any
 // random 64-bit value.
 Placement PlaceProgram(const ElfFile& elf, bool has_interp, bool on_thp_fs, const ProcessState& state, uint64_t random);
 
-// The interpreter's place (an ET_EXEC interpreter stays at its link addresses).
-Placement PlaceInterpreter(const ElfFile& elf, bool on_thp_fs, const ProcessState& state);
+// The interpreter's place (an ET_EXEC interpreter stays at its link addresses). `program`: the
+// program, placed, which the legacy layout's bottom-up search steps over.
+Placement PlaceInterpreter(const ElfFile& elf, bool on_thp_fs, const ProcessState& state, const PlacedElf& program);
 
 // Whether an image of this size on this file system gets a 2 MiB-aligned address.
 bool HugeAligned(const ElfFile& elf, bool on_thp_fs, const ProcessState& state);
 
-// The vDSO block's new place: at the top of the mmap area if it fits above the images placed
-// top-down there, else right below them (spec C7). `top_down`: the lowest start and highest end
-// of those images, or an empty range at mmap_base.
-Range PlaceVdso(const ProcessState& state, const Range& top_down);
+// The vDSO block's new place (spec C7): the highest place below mmap_base that no image's
+// mapping takes (above the image placed top-down there if it fits, else below it, or in a hole
+// between its segments); in the legacy layout the lowest such place above mmap_base (C16).
+// `images`: the program and the interpreter, placed.
+Range PlaceVdso(const ProcessState& state, std::span<const PlacedElf> images);
 
 }  // namespace ulexec

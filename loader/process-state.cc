@@ -21,17 +21,24 @@
 namespace ulexec {
 namespace {
 
+constexpr int kPrGetAuxv = 0x41555856;  // PR_GET_AUXV, not among musl 1.2.3's headers
+
 bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_with("[vvar"); }
 
-// After the credentials: a host started with a file capability reads its auxv only as one that
-// holds capabilities (OpenOwnProcFile).
+// The mm's saved auxv. PR_GET_AUXV (Linux 6.4) reads it where /proc/self/auxv cannot be opened:
+// in a host whose effective uid is not its real one, which is not dumpable, the file is root's
+// (spec E11). /proc/self/auxv on older kernels, after the credentials: a host started with a file
+// capability reads it only as one that holds capabilities (OpenOwnProcFile).
 bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
-    std::string_view text;
+    constexpr size_t kRoom = sizeof Buffers().auxv - sizeof Buffers().auxv[0];  // one AT_NULL stays
     char* buf = reinterpret_cast<char*>(Buffers().auxv);
-    const size_t cap = sizeof Buffers().auxv - sizeof Buffers().auxv[0];
-    if (!ReadProcFile("/proc/self/auxv", buf, cap, true, &text, error, s->creds.permitted != 0)) return false;
-    Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
+    Buffers().auxv[kRoom / sizeof Buffers().auxv[0]] = {0, 0};
+    if (!crt::sys::Prctl(kPrGetAuxv, reinterpret_cast<unsigned long>(buf), kRoom)) {
+      std::string_view text;
+      if (!ReadProcFile("/proc/self/auxv", buf, kRoom, true, &text, error, s->creds.permitted != 0)) return false;
+      Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
+    }
     auxv = Buffers().auxv;
   }
   size_t n = 0;
@@ -50,9 +57,14 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
     if (m.name == "[stack]") {
       s->stack = {m.start, m.end};
     } else if (m.name != "[vsyscall]") {  // [vsyscall] is not a real mapping
-      // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base.)
+      // (An anonymous r-x page is an earlier ulexec's hand-off page, just above mmap_base, or
+      // below it in the legacy layout.)
       const bool handoff_page = m.end - m.start == kPageSize && m.name.empty() && std::string_view(m.perms) == "r-xp";
-      if (m.end > s->highest_end && !own_image.Overlaps({m.start, m.end}) && !handoff_page) s->highest_end = m.end;
+      const bool counts = !own_image.Overlaps({m.start, m.end}) && !handoff_page;
+      if (counts && m.end > s->highest_end) s->highest_end = m.end;
+      if (counts && m.start >= arch::kTaskUnmappedBase && (s->lowest_legacy == 0 || m.start < s->lowest_legacy)) {
+        s->lowest_legacy = m.start;
+      }
       if (IsVdsoName(m.name) && vdso.count < 4) {
         vdso.vmas[vdso.count++] = {m.start, m.end};
         if (m.name == "[vdso]") s->vdso_start = m.start;
@@ -96,6 +108,34 @@ void ReadSignals(ProcessState* s) {
   }
 }
 
+// fs.suid_dumpable, read only where the exec's dumpable depends on it (DumpableAfterExec): the
+// effective ids are not the real ones. Unreadable: 0, the kernel's default and the safe value.
+void ReadSuidDumpable(ProcessState* s) {
+  const Creds& c = s->creds;
+  s->suid_dumpable = 0;
+  if (c.uid[Creds::kEffective] == c.uid[Creds::kReal] && c.gid[Creds::kEffective] == c.gid[Creds::kReal]) return;
+  char buf[16];
+  std::string_view text;
+  Error ignored;
+  if (!ReadProcFile("/proc/sys/fs/suid_dumpable", buf, sizeof buf, false, &text, ignored)) return;
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  unsigned long value;
+  if (crt::ParseUnsigned(text, &value)) s->suid_dumpable = value;
+}
+
+// Whether this mm has the legacy bottom-up layout (spec C16). Its own exec chose it, from the
+// personality and vm.legacy_va_layout of that moment, and it decides where every later mmap
+// goes: ulexec follows the mm, not the personality now. The vDSO shows it: that exec put it
+// bottom-up from TASK_UNMAPPED_BASE plus at most the random mmap offset, where the top-down
+// layout never puts it (it would take an RLIMIT_STACK of about 85 TiB). Without a vDSO, the
+// personality is all there is to go by.
+bool LegacyLayout(const ProcessState& s) {
+  if (s.vdso.count == 0) return (s.personality & ADDR_COMPAT_LAYOUT) != 0;
+  // (The window: the random offset, and room for the images mapped before the vDSO.)
+  const uint64_t start = s.vdso.range.start, window = (kPageSize << arch::kMmapRndBits) + (uint64_t{1} << 32);
+  return start >= arch::kTaskUnmappedBase && start - arch::kTaskUnmappedBase < window;
+}
+
 // Whether page 0 is mapped, and sealed: mprotect to the protection it has is a no-op unless the
 // mapping is sealed (EPERM).
 PageZeroNow ReadPageZero(std::string_view maps) {
@@ -119,6 +159,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
     return false;
   }
   if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
+  ReadSuidDumpable(&s);
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
   // RLIMIT_STACK (read once: Resolve takes it from here), RLIMIT_DATA (it bounds brk, which
   // PR_SET_MM_MAP checks), personality (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC): needed by the plan.
@@ -138,7 +179,14 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   s.space.stack_top = s.stack.end;
   // The top of the mmap area: computed without randomization; with it, the kernel put the first
   // mapping of this process (a static-pie's image, its interpreter or the vDSO) right below it.
-  s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
+  // In the legacy layout its bottom: TASK_UNMAPPED_BASE, plus the random offset, where that first
+  // mapping went (spec C16).
+  s.space.legacy = LegacyLayout(s);
+  if (s.space.legacy) {
+    s.space.mmap_base = s.space.randomize && s.lowest_legacy ? s.lowest_legacy : arch::kTaskUnmappedBase;
+  } else {
+    s.space.mmap_base = s.space.randomize ? s.highest_end : MmapBaseWithoutRandomization(s.rlimit_stack);
+  }
   return true;
 }
 

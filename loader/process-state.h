@@ -39,11 +39,13 @@ struct ProcessState {
   VdsoBlock vdso;
   uint64_t vdso_start = 0;    // the [vdso] mapping itself (AT_SYSINFO_EHDR)
   uint64_t highest_end = 0;   // over all mappings but [stack] and [vsyscall]
+  uint64_t lowest_legacy = 0; // the lowest start at or above TASK_UNMAPPED_BASE (spec C16), or 0
   uint64_t rlimit_stack = 0;  // RLIMIT_STACK soft limit
   uint64_t rlimit_data = 0;
   unsigned long personality = 0;
   PageZeroNow page_zero = PageZeroNow::kNone;  // what is at address 0 (MMAP_PAGE_ZERO, spec C13)
   Creds creds;                                 // ids and capability sets (spec E13)
+  unsigned long suid_dumpable = 0;             // fs.suid_dumpable, read where it counts (spec E11)
   AddressSpace space;
   std::string_view maps;  // the text of /proc/self/maps
   std::string_view status;  // the text of /proc/self/status (credentials, signal masks)

@@ -220,6 +220,28 @@ class Command : public testing::TestWithParam<User> {
     return Comparable(direct, out, probe, false, GetParam(), exe_left);
   }
   std::vector<std::string> Allowed(bool aslr) const { return conformance::AllowedFor(GetParam(), aslr); }
+
+  // Starts the probe `variant` directly and through `loader` (ulexec or lib-launcher) under the
+  // personality `flags`: both must run and report the same. Returns the direct report.
+  Report SameReportUnderPersonality(const std::string& variant, unsigned long flags, bool aslr,
+                                    const std::string& loader) const {
+    const std::string probe = Probe(variant);
+    RunOptions direct = Prepared(probe, aslr);
+    direct.personality = flags;
+    const auto d = RunCommand(direct);
+    RunOptions via = direct;
+    via.argv.insert(via.argv.begin(), Path(loader));
+    const auto u = RunCommand(via);
+    if (d.exit_code != 0 || u.exit_code != 0) {
+      ADD_FAILURE() << "execve: " << probe_test::DescribeResult(d) << d.err << "\nulexec: " << probe_test::DescribeResult(u)
+                    << u.err;
+      return {};
+    }
+    const Report dr = ParseReport(d.out);
+    const std::string exe_left = conformance::ExeLeft(GetParam(), Path(loader));
+    EXPECT_TRUE(ReportsMatch(dr, Loaded(dr, u.out, probe, exe_left), Allowed(aslr), "execve", "ulexec"));
+    return dr;
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(As, Command, testing::ValuesIn(kUsers), [](const testing::TestParamInfo<User>& i) {
@@ -228,24 +250,34 @@ INSTANTIATE_TEST_SUITE_P(As, Command, testing::ValuesIn(kUsers), [](const testin
 
 // The personality flags execve acts on or carries (spec C13): MMAP_PAGE_ZERO maps page 0 (where
 // the user may: root here), READ_IMPLIES_EXEC is cleared, the others survive. Without ASLR, so that
-// addresses are compared too. (ADDR_COMPAT_LAYOUT is a known difference: README.)
+// addresses are compared too. (ADDR_COMPAT_LAYOUT: LegacyLayout below.)
 TEST_P(Command, PersonalityFlags) {
-  const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26,
+  const unsigned long cases[] = {MMAP_PAGE_ZERO, READ_IMPLIES_EXEC, ADDR_LIMIT_3GB | UNAME26, ADDR_LIMIT_32BIT,
                                  SHORT_INODE | WHOLE_SECONDS | STICKY_TIMEOUTS};
   for (unsigned long flags : cases) {
     for (const char* variant : {"static", "glibc-static-pie", "glibc-dynamic"}) {
       SCOPED_TRACE(std::string(variant) + " personality " + std::to_string(flags));
-      const std::string probe = Probe(variant);
-      RunOptions direct = Prepared(probe, false);
-      direct.personality = flags;
-      const auto d = RunCommand(direct);
-      ASSERT_EQ(d.exit_code, 0) << d.err;
-      RunOptions via = direct;
-      via.argv.insert(via.argv.begin(), Path("ulexec"));
-      const auto u = RunCommand(via);
-      ASSERT_EQ(u.exit_code, 0) << probe_test::DescribeResult(u) << u.err;
-      const Report dr = ParseReport(d.out);
-      EXPECT_TRUE(ReportsMatch(dr, Loaded(dr, u.out, probe), Allowed(false), "execve", "ulexec"));
+      (void)SameReportUnderPersonality(variant, flags, false, "ulexec");
+    }
+  }
+}
+
+// ADDR_COMPAT_LAYOUT (`setarch -L`): the legacy bottom-up mmap layout (docs/execve.md#C16), through
+// the command and the library, with ASLR off (every address compared) and on (the order of the
+// mappings, the brk's place and every offset compared; the base is random).
+TEST_P(Command, LegacyLayout) {
+  if (GetParam() == User::kNobodyWithCapability) {
+    GTEST_SKIP() << "the kernel clears ADDR_COMPAT_LAYOUT when it starts a ulexec carrying a file capability "
+                    "(a secure exec): its mm is top-down (README, known differences)";
+  }
+  for (const char* variant : {"static", "glibc-static-pie", "musl-static-pie", "glibc-dynamic", "glibc-nopie"}) {
+    for (const char* loader : {"ulexec", "lib-launcher"}) {
+      for (bool aslr : {false, true}) {
+        SCOPED_TRACE(std::string(variant) + " " + loader + (aslr ? "" : " without ASLR"));
+        const Report r = SameReportUnderPersonality(variant, ADDR_COMPAT_LAYOUT, aslr, loader);
+        // The kernel's own layout is bottom-up: the first mapping in the mmap area starts there.
+        EXPECT_EQ(r.Get("maps.order").rfind(variant == std::string("glibc-dynamic") ? "ld-linux" : "image", 0), 0u);
+      }
     }
   }
 }

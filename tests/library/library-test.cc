@@ -33,6 +33,7 @@ extern char** environ;
 namespace {
 
 std::string g_hello;  // hello-static-pie
+std::string g_probe;  // probe-static-pie
 
 using ulexec::test::RunResult;
 
@@ -254,10 +255,57 @@ TEST(Library, BeforeEntrySeesTheStackAndCanCancel) {
   EXPECT_EQ(r.status(), 0) << r.out;
 }
 
+// The probe's report lines that start with one of `keys`.
+std::string ReportLines(const std::string& out, std::initializer_list<const char*> keys) {
+  std::string lines;
+  for (size_t at = 0, end; at < out.size(); at = end + 1) {
+    end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    const std::string line = out.substr(at, end - at);
+    for (const char* key : keys) {
+      if (line.rfind(key, 0) == 0) lines += line + '\n';
+    }
+  }
+  return lines;
+}
+
+// A host whose effective uid or gid is not its real one (spec E11): execve makes the program's
+// dumpable suid_dumpable (0 on Debian), from the caller's credentials, and AT_SECURE 1; a saved
+// id alone changes neither. The library gives what execve gives; it also reads the auxv where
+// /proc/self/auxv is root's (the host is not dumpable).
+TEST(Library, DumpableWhereTheEffectiveIdsAreNotTheRealOnes) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to set the ids";
+  struct Ids {
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+  };
+  for (const Ids& ids : {Ids{0, 65534, 0, 0, 0, 0}, Ids{65534, 0, 0, 0, 0, 0}, Ids{0, 0, 0, 0, 65534, 0},
+                         Ids{0, 0, 65534, 0, 0, 0}, Ids{0, 0, 0, 0, 0, 0}}) {
+    SCOPED_TRACE(testing::Message() << "uids " << ids.ruid << ' ' << ids.euid << ' ' << ids.suid << ", gids "
+                                    << ids.rgid << ' ' << ids.egid << ' ' << ids.sgid);
+    auto set_ids = [&ids] {
+      return setresgid(ids.rgid, ids.egid, ids.sgid) == 0 && setresuid(ids.ruid, ids.euid, ids.suid) == 0;
+    };
+    const RunResult direct = ulexec::test::RunChild({.argv = {g_probe}, .prepare = [&](int status_fd) {
+                                                       if (!set_ids()) ulexec::test::FailInChild(status_fd, errno);
+                                                     }});
+    ASSERT_EQ(direct.status(), 0) << direct.out;
+    const RunResult loaded = ExecInChild({g_probe}, [&] {
+      if (!set_ids()) _exit(100);
+    });
+    ASSERT_EQ(loaded.status(), 0) << loaded.out;
+    const auto keys = {"task.dumpable:", "auxv.AT_SECURE:", "auxv.AT_UID:", "auxv.AT_EUID:", "auxv.AT_GID:",
+                       "auxv.AT_EGID:"};
+    EXPECT_EQ(ReportLines(loaded.out, keys), ReportLines(direct.out, keys));
+    EXPECT_NE(ReportLines(direct.out, {"task.dumpable:"}), "");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   g_hello = ulexec::test::Binary("hello-static-pie");
+  g_probe = ulexec::test::Binary("probe-static-pie");
   return RUN_ALL_TESTS();
 }

@@ -1,8 +1,12 @@
 // ulexec under small limits: RLIMIT_STACK at 16 KiB (ulexec's own stack use must stay within two
-// pages) and RLIMIT_NOFILE with 1 or 2 free descriptors (what ulexec needs, and a clear message
-// when they are missing). Each case starts the program many times, directly and through ulexec.
+// pages; the library refuses exactly where execve does) and RLIMIT_NOFILE with 1 or 2 free
+// descriptors (what ulexec needs, and a clear message when they are missing). Each case starts
+// the program many times, directly and through ulexec.
 #include "support/binaries.h"
+#include "support/elf-builder.h"
 #include "support/run.h"
+
+#include <ulexec/ulexec.h>
 
 #include <gtest/gtest.h>
 
@@ -12,7 +16,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,8 +51,10 @@ void LimitDescriptors(int status_fd, int free_fds) {
   if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) FailInChild(status_fd, errno);
 }
 
-// Starts argv with the limits set in the child just before execve.
-RunResult Start(const std::vector<std::string>& argv, const Limits& limits) {
+using Exec = std::function<int(const char* path, char* const argv[], char* const envp[])>;
+
+// Starts argv with the limits set in the child just before execve (or `exec`).
+RunResult Start(const std::vector<std::string>& argv, const Limits& limits, const Exec& exec = {}) {
   return RunChild({
       .argv = argv,
       .env = std::vector<std::string>{"PATH=/usr/bin:/bin", "PAD=" + limits.env_pad},
@@ -57,6 +67,7 @@ RunResult Start(const std::vector<std::string>& argv, const Limits& limits) {
             if (limits.no_aslr && personality(ADDR_NO_RANDOMIZE) < 0) FailInChild(status_fd, errno);
             if (limits.free_fds >= 0) LimitDescriptors(status_fd, limits.free_fds);
           },
+      .exec = exec,
   });
 }
 
@@ -109,6 +120,67 @@ TEST(StackLimit, UlexecUsesAtMostTwoPagesOfStack) {
          own, direct, via);
   EXPECT_GT(direct, via);
   EXPECT_LE(own, 8192u);
+}
+
+// A static program whose entry is exit_group(0): it touches no stack, so that whether it runs
+// depends on the exec alone. Written to a fresh directory; returns its path.
+std::string WriteNoStackProgram() {
+  char dir[] = "/tmp/ulexec-limits-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return "";
+  using ulexec::test::ElfBuilder;
+  constexpr uint64_t kBase = 0x400000, kCode = 0x100;
+  const std::string code("\xb8\xe7\x00\x00\x00\x31\xff\x0f\x05", 9);  // mov $231,%eax; xor %edi,%edi; syscall
+  ElfBuilder b = ElfBuilder::Empty(ET_EXEC, kBase + kCode);
+  b.Append(ulexec::test::Phdr(PT_LOAD, PF_R | PF_X, 0, kBase, kCode + code.size(), kCode + code.size()));
+  b.Write(kCode, code);
+  const std::vector<std::byte> bytes = b.Build();
+  const std::string path = std::string(dir) + "/no-stack";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return chmod(path.c_str(), 0755) == 0 ? path : "";
+}
+
+int LibraryExec(const char* path, char* const argv[], char* const envp[]) {
+  ulexec_error error{};
+  return -ulexec_execve(path, argv, envp, &error);
+}
+
+// The largest PAD for which `good` holds, by bisection below `limit`.
+size_t Largest(size_t limit, const std::function<bool(size_t)>& good) {
+  size_t ok = 0, bad = limit;
+  while (bad - ok > 1) (good((ok + bad) / 2) ? ok : bad) = (ok + bad) / 2;
+  return ok;
+}
+
+// execve's own limits on the stack (docs/execve.md#A13, #D2), to the byte, under RLIMIT_STACK
+// 20 KiB and 20000 bytes without ASLR: the largest environment execve takes, the library takes;
+// one byte more, execve kills the process past its point of no return (the whole image's pages
+// exceed the limit) and the library refuses with that EFAULT; where the strings' pages alone
+// exceed it, both refuse with E2BIG. (The ulexec command's own arguments and frames use the same
+// stack first: README, known differences.)
+TEST(StackLimit, LibraryRefusesExactlyWhereExecveDoes) {
+  const std::string program = WriteNoStackProgram();
+  ASSERT_FALSE(program.empty());
+  for (rlim_t stack : {rlim_t{20480}, rlim_t{20000}}) {
+    SCOPED_TRACE("RLIMIT_STACK " + std::to_string(stack));
+    Limits limits;
+    limits.stack = stack;
+    limits.no_aslr = true;
+    auto run = [&](size_t pad, const Exec& exec) {
+      limits.env_pad.assign(pad, 'x');
+      return Start({program}, limits, exec);
+    };
+    const size_t runs = Largest(stack, [&](size_t pad) { return run(pad, {}).status() == 0; });
+    EXPECT_EQ(run(runs, LibraryExec).status(), 0) << DescribeResult(run(runs, LibraryExec));
+    EXPECT_EQ(run(runs + 1, {}).term_signal, SIGSEGV) << DescribeResult(run(runs + 1, {}));
+    EXPECT_EQ(run(runs + 1, LibraryExec).exec_errno, EFAULT) << DescribeResult(run(runs + 1, LibraryExec));
+    const size_t starts = Largest(stack, [&](size_t pad) { return run(pad, {}).exec_errno != E2BIG; });
+    EXPECT_GT(starts, runs);
+    EXPECT_EQ(run(starts, LibraryExec).exec_errno, EFAULT) << DescribeResult(run(starts, LibraryExec));
+    EXPECT_EQ(run(starts + 1, {}).exec_errno, E2BIG);
+    EXPECT_EQ(run(starts + 1, LibraryExec).exec_errno, E2BIG) << DescribeResult(run(starts + 1, LibraryExec));
+  }
+  std::remove(program.c_str());
+  std::remove(program.substr(0, program.rfind('/')).c_str());
 }
 
 TEST(DescriptorLimit, OneFreeForAStaticProgramTwoWithAnInterpreter) {

@@ -1,4 +1,4 @@
-// credentials.cc: execve's credential transition (spec E13), and its nosuid fallback.
+// credentials.cc: execve's credential transition (spec E13), its nosuid fallback, dumpable (E11).
 #include "credentials.h"
 
 #include <gtest/gtest.h>
@@ -121,6 +121,24 @@ TEST(PlanExecCreds, RootWithoutCapabilitiesGetsNoneBack) {
   const CredPlan p = PlanExecCreds(c, {0, 0, 0755, false});
   EXPECT_EQ(p.next.permitted, 0u);
   EXPECT_TRUE(CanApply(c, p.next));
+}
+
+TEST(DumpableAfterExec, SuidDumpableWhereTheCallersEffectiveIdsAreNotItsRealOnes) {
+  // E11: begin_new_exec looks at the caller's ids; PR_SET_DUMPABLE takes 0 and 1 only.
+  EXPECT_TRUE(DumpableAfterExec(Root(), 0));
+  EXPECT_TRUE(DumpableAfterExec(User(1000), 2));
+  Creds euid = Root();
+  euid.uid[Creds::kEffective] = 65534;
+  Creds egid = Root();
+  egid.gid[Creds::kEffective] = 65534;
+  Creds saved = Root();
+  saved.uid[Creds::kSaved] = saved.gid[Creds::kSaved] = 65534;
+  for (const Creds& c : {euid, egid}) {
+    EXPECT_FALSE(DumpableAfterExec(c, 0));
+    EXPECT_TRUE(DumpableAfterExec(c, 1));
+    EXPECT_FALSE(DumpableAfterExec(c, 2));  // SUID_DUMP_ROOT cannot be set: no core file
+  }
+  EXPECT_TRUE(DumpableAfterExec(saved, 0));
 }
 
 TEST(CanApply, IdsNeedCapabilitiesOrAMatchingId) {

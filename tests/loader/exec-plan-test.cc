@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <csignal>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace ulexec::test {
@@ -79,6 +80,21 @@ class ExecPlanTest : public testing::Test {
     target_.argv = argv_;
     target_.envp = envp_;
     target_.argv_head.Start(target_.argv);
+  }
+
+  // The legacy layout (`setarch -L -R`, spec C16) as Observe finds it in a process whose own exec
+  // chose it: the vDSO at TASK_UNMAPPED_BASE, the mmap area going up from there.
+  void UseLegacyLayout() {
+    const uint64_t base = arch::kTaskUnmappedBase;
+    maps_ = Line(kStackTop - 0x10000, kStackTop, "[stack]") + Line(base, base + 0x4000, "[vvar]") +
+            Line(base + 0x4000, base + 0x6000, "[vdso]");
+    auxv_[3] = {AT_SYSINFO_EHDR, base + 0x4000};
+    state_.vdso.vmas[0] = {base, base + 0x4000};
+    state_.vdso.vmas[1] = {base + 0x4000, base + 0x6000};
+    state_.vdso.range = {base, base + 0x6000};
+    state_.vdso_start = base + 0x4000;
+    state_.space.legacy = true;
+    state_.space.mmap_base = base;
   }
 
   bool Plan() {
@@ -177,6 +193,83 @@ TEST_F(ExecPlanTest, VdsoGoesAboveTheTopDownImagesIfItFitsElseBelow) {
   EXPECT_EQ(plan_.vdso.final.end, kMmapBase);
 }
 
+TEST_F(ExecPlanTest, VdsoGoesIntoTheHighestHoleOfATopDownImageWhenNothingAboveIsFree) {
+  ElfBuilder b = ElfBuilder::StaticPie();
+  b.load(3).p_vaddr += 0x10000;  // a 64 KiB hole after the read-only data, as a 64 KiB p_align leaves
+  Use(b);
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  const Range& image = plan_.images[0].place.range;
+  EXPECT_EQ(image.end, kMmapBase);
+  EXPECT_EQ(plan_.vdso.final.end, image.start + 0x13000);  // the hole is [0x3000, 0x13000)
+}
+
+TEST_F(ExecPlanTest, LegacyLayoutPutsAStaticPieAtTheBaseAndTheVdsoRightAfterIt) {
+  UseLegacyLayout();
+  Use(ElfBuilder::StaticPie());
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  const PlannedImage& main = plan_.images[0];
+  EXPECT_EQ(main.place.rule, BiasRule::kBottomUp);
+  EXPECT_STREQ(BiasRuleName(main.place.rule), "bottom-up from mmap_base (legacy layout)");
+  EXPECT_EQ(main.place.range.start, arch::kTaskUnmappedBase);
+  EXPECT_EQ(plan_.vdso.final.start, main.place.range.end);
+  EXPECT_EQ(Aux(plan_, AT_SYSINFO_EHDR), main.place.range.end + 0x4000);
+  // The old vDSO moves out of the way first; the image then maps in place.
+  EXPECT_TRUE(plan_.vdso.early);
+  EXPECT_FALSE(main.aside);
+  // The hand-off area stays below the base, where the program's bottom-up mmaps never go.
+  EXPECT_LT(plan_.handoff_hint, arch::kTaskUnmappedBase);
+  // A hole in the image takes the vDSO, as the kernel's first fit does.
+  ElfBuilder b = ElfBuilder::StaticPie();
+  b.load(3).p_vaddr += 0x10000;
+  Use(b);
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.vdso.final.start, arch::kTaskUnmappedBase + 0x3000);
+}
+
+TEST_F(ExecPlanTest, LegacyLayoutPutsTheInterpreterAtTheBaseAndThePieAtEtDynBase) {
+  UseLegacyLayout();
+  const ElfBuilder interp = ElfBuilder::StaticPie();
+  Use(ElfBuilder::Pie(), &interp);
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.images[0].place.rule, BiasRule::kPieBase);
+  const Placement& ld = plan_.images[1].place;
+  EXPECT_EQ(ld.rule, BiasRule::kBottomUp);
+  EXPECT_EQ(ld.range.start, arch::kTaskUnmappedBase);
+  EXPECT_EQ(plan_.vdso.final.start, ld.range.end);
+  EXPECT_EQ(Aux(plan_, AT_BASE), ld.bias);
+  // The brk does not depend on the layout (C11).
+  const uint64_t brk = plan_.brk;
+  state_.space.legacy = false;
+  state_.space.mmap_base = kMmapBase;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.brk, brk);
+}
+
+TEST_F(ExecPlanTest, LegacyLayoutStepsOverAProgramWhereTheMmapAreaStarts) {
+  UseLegacyLayout();
+  const ElfBuilder interp = ElfBuilder::StaticPie();
+  Use(ElfBuilder::Exec(), &interp);  // an ET_EXEC linked where the mmap area starts
+  state_.space.mmap_base = 0x400000;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  const Range& program = plan_.images[0].place.range;
+  ASSERT_EQ(program.start, 0x400000u);
+  EXPECT_EQ(plan_.images[1].place.range.start, program.end);
+  EXPECT_EQ(plan_.vdso.final.start, plan_.images[1].place.range.end);
+}
+
+TEST_F(ExecPlanTest, LargeStaticPieInTheLegacyLayoutGoesUpTo2MiBAndTheVdsoBelowIt) {
+  UseLegacyLayout();
+  ElfBuilder b = ElfBuilder::StaticPie();
+  b.load(3).p_memsz += 0x300000;
+  Use(b);
+  target_.program_on_thp_fs = true;
+  state_.thp = true;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.images[0].place.rule, BiasRule::kBottomUpHuge);
+  EXPECT_EQ(plan_.images[0].place.range.start, 0x2aaaaac00000u);
+  EXPECT_EQ(plan_.vdso.final.start, arch::kTaskUnmappedBase);  // the padding below the image is free
+}
+
 TEST_F(ExecPlanTest, ImagesWhosePlaceIsTakenAreMappedAsideAndMovedByTheHandoff) {
   Use(ElfBuilder::Exec());
   maps_ += Line(0x400000, 0x401000, "/host");
@@ -231,11 +324,32 @@ TEST_F(ExecPlanTest, ArgumentsBeyondAQuarterOfTheStackLimitAreE2big) {
   EXPECT_EQ(error_.code, E2BIG) << Describe(error_);
 }
 
-TEST_F(ExecPlanTest, AStackImageBeyondRlimitStackIsE2big) {
+TEST_F(ExecPlanTest, AStackImageWhosePagesExceedRlimitStackIsEfault) {
+  // A13: the image's pages may fill RLIMIT_STACK exactly; a byte less and execve kills the
+  // process past its point of no return (create_elf_tables' EFAULT).
   Use(ElfBuilder::Exec());
-  state_.rlimit_stack = 4096;  // not even the image and a page to spare
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  const uint64_t pages = plan_.stack.copy_bytes();
+  state_.rlimit_stack = pages;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.stack.low, kStackTop - pages);  // the [stack] mapping: all RLIMIT_STACK allows
+  state_.rlimit_stack = pages - 1;
   ASSERT_FALSE(Plan());
-  EXPECT_EQ(error_.code, E2BIG) << Describe(error_);
+  EXPECT_EQ(error_.code, EFAULT) << Describe(error_);
+}
+
+TEST(CheckArgumentSpace, StringsWhosePagesExceedRlimitStackAreE2big) {
+  // D2: the strings and the stack's top word, copied a page at a time, must fit RLIMIT_STACK's
+  // pages: "/bin/prog" (10 bytes), "prog" (5) and PAD (n bytes with its NUL) take n + 23.
+  const char* const argv[] = {"prog"};
+  for (const auto& [n, limit, ok] : {std::tuple{4073, 4096, true}, std::tuple{4074, 4096, false},
+                                     std::tuple{4073, 4095, false}, std::tuple{4074, 8192, true}}) {
+    const std::string pad = "PAD=" + std::string(n - 5, 'x');
+    const char* const envp[] = {pad.c_str()};
+    Error error;
+    EXPECT_EQ(CheckArgumentSpace("/bin/prog", {}, argv, 1, envp, limit, error), ok) << n << ' ' << limit;
+    EXPECT_EQ(error.code, ok ? 0 : E2BIG);
+  }
 }
 
 TEST_F(ExecPlanTest, ImagesLargerThanTheAddressSpaceBelowMmapBaseAreEnomem) {

@@ -1,4 +1,4 @@
-// layout: where the kernel puts things (spec C4, C5, C6, C10, C11, C12) and the E2BIG limit (D2).
+// layout: where the kernel puts things (spec C4, C5, C6, C10, C11, C12, C16) and the E2BIG limit (D2).
 #include "elf-builder.h"
 #include "layout.h"
 
@@ -157,6 +157,29 @@ TEST_F(Layout, TopDownAlignsOnlyWhenAsked) {
   EXPECT_EQ(aligned, 0x7ffff7e00000u);
   EXPECT_LE(aligned + f.span_end, top);
   EXPECT_EQ(TopDownLoadBias(f, top, false), top - 0x5000);
+}
+
+TEST_F(Layout, BottomUpStartsAtTheBaseAndAlignsAsTheKernel) {
+  // C16, measured under `setarch -L -R`: the legacy base is TASK_UNMAPPED_BASE; a small static-pie
+  // starts there; with a 64 KiB p_align it is realigned down, below the base (0x2aaaaaaa0000);
+  // a 3 MiB one on ext4 goes up to the next 2 MiB boundary (0x2aaaaac00000).
+  const uint64_t base = arch::kTaskUnmappedBase;
+  EXPECT_EQ(base, 0x2aaaaaaab000u);
+  const ElfFile f = Elf(ElfBuilder::StaticPie());
+  EXPECT_EQ(BottomUpLoadBias(f, base, true), base);
+  EXPECT_EQ(BottomUpSearchSize(f, true), 0x5000u);
+  auto aligned = ElfBuilder::StaticPie();
+  aligned.load(1).p_align = 0x10000;
+  const ElfFile a = Elf(aligned);
+  EXPECT_EQ(BottomUpLoadBias(a, base, true), 0x2aaaaaaa0000u);
+  EXPECT_EQ(BottomUpLoadBias(a, base, false), base);  // an interpreter is not realigned (C6)
+  auto large = ElfBuilder::StaticPie();
+  large.load(3).p_memsz += 0x300000;
+  const ElfFile l = Elf(large);
+  EXPECT_EQ(BottomUpLoadBias(l, base, true, true), 0x2aaaaac00000u);
+  EXPECT_EQ(BottomUpSearchSize(l, true, true), l.span_end - l.span_start + kHugePageSize);
+  EXPECT_EQ(BottomUpLoadBias(l, base, true, false), base);  // not on such a file system
+  EXPECT_EQ(BottomUpSearchSize(l, true, false), l.span_end - l.span_start);
 }
 
 TEST_F(Layout, TopDownSpanStartsAtTheLowestPage) {

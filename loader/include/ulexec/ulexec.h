@@ -60,8 +60,8 @@ struct EntryView {
 struct Options {
   /* AT_EXECFN and the source of comm; nullptr: the path as given, or "/dev/fd/N". */
   const char* execfn = nullptr;
-  /* The caller's auxiliary vector ((type, value) pairs up to AT_NULL); nullptr: read from
-   * /proc/self/auxv. */
+  /* The caller's auxiliary vector ((type, value) pairs up to AT_NULL); nullptr: read with
+   * prctl(PR_GET_AUXV), or from /proc/self/auxv before Linux 6.4. */
   const unsigned long* auxv = nullptr;
   /* The caller was itself just started by execve and changed nothing an exec resets (no signal
    * handlers, threads, rseq, close-on-exec descriptors other than its own): skip those scans.

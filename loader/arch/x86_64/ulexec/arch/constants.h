@@ -15,6 +15,9 @@ constexpr uint64_t kTaskSize = 0x7ffffffff000;
 constexpr uint64_t kStackTop = kTaskSize;
 // ELF_ET_DYN_BASE: 2/3 of TASK_SIZE; PIEs with an interpreter go here (spec C4).
 constexpr uint64_t kEtDynBase = (kTaskSize / 3) * 2;
+// TASK_UNMAPPED_BASE, PAGE_ALIGN(TASK_SIZE / 3): where the legacy layout's mmap area starts,
+// plus the random mmap offset (spec C16).
+constexpr uint64_t kTaskUnmappedBase = (kTaskSize / 3 + 4095) & ~uint64_t{4095};
 // mmap_rnd_bits default: the PIE base offset is below 2^(28+12) (spec C4).
 constexpr unsigned kMmapRndBits = 28;
 // AT_PLATFORM (spec A5); x86 has no AT_BASE_PLATFORM.
