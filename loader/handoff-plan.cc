@@ -59,7 +59,9 @@ class Writer {
       case HandoffStep::kSetMmMap:
         return SetMmMap();
       case HandoffStep::kPassExecFd: {
-        // Cannot fail: the source is open, the number below RLIMIT_NOFILE, one thread runs.
+        // Fails only if RLIMIT_NOFILE was lowered below the number since Observe (prlimit by
+        // another process of the user): the process then dies here, as the kernel's own exec
+        // does when it finds no descriptor for AT_EXECFD past its point of no return.
         const ExecFdPlan& e = plan_.execfd;
         if (e.source == e.number)
           h_.Syscall(SYS_fcntl, static_cast<uint64_t>(e.number), F_SETFD, 0);
