@@ -101,7 +101,9 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
   if (clash) return error.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
   const Range vdso_now = plan.vdso.early ? plan.vdso.final : plan.vdso.block.range;
   const std::byte* stack_copy = nullptr;
-  if (!WriteHandoffSteps(plan, vdso_now, handoff, &stack_copy, error)) return false;
+  // A before_entry callback runs after the steps are written and may map anything.
+  const std::string_view maps_seen = options.before_entry ? std::string_view{} : run.state.maps;
+  if (!WriteHandoffSteps(plan, vdso_now, maps_seen, handoff, &stack_copy, error)) return false;
   // Where the program carries a signal restorer, the hand-off ends through it and leaves nothing.
   const uint64_t restorer = options.handoff_page ? 0 : PlantRestorerStub(plan, rollback.images, rollback.mask, handoff);
 
