@@ -27,13 +27,18 @@ std::span<const char* const> Counted(const char* const* v) {
 bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
-  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error);
+  // --require-exe needs the capability sets (RequireExe): only /proc/self/status has them.
+  const bool plain_exec = options.fresh_process && !options.require_exe;
+  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, plain_exec, state, error);
 }
 
 // Observe, the rest: what an exec resets, and what the files found by Resolve ask for.
 bool ObserveResets(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
                    Error& error) {
   if (!ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) return false;
+  // A set-id file needs the capability sets too; read now, with the files open: one descriptor
+  // more than other programs need (README, "Known differences").
+  if (state->creds.ids_only && IsSetId(target.exec_file.mode) && !ReadStatusCreds(state, error)) return false;
   state->thp = (target.program_on_thp_fs || target.interpreter_on_thp_fs) &&
                crt::sys::Faccessat(AT_FDCWD, "/sys/kernel/mm/transparent_hugepage", F_OK).ok();
   return true;

@@ -111,7 +111,16 @@ PageZeroNow ReadPageZero(std::string_view maps) {
 
 }  // namespace
 
-bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
+bool ReadStatusCreds(ProcessState* s, Error& error) {
+  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s->status, error)) {
+    return false;
+  }
+  if (!ParseStatusCreds(s->status, &s->creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
+  return true;
+}
+
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool plain_exec, ProcessState* state,
+                      Error& error) {
   ProcessState& s = *state;
   s = ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
@@ -125,10 +134,7 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
   s.page_zero = ReadPageZero(s.maps);
-  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s.status, error)) {
-    return false;
-  }
-  if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
+  if (!(plain_exec && CredsOfPlainExec(s.auxv, &s.creds)) && !ReadStatusCreds(&s, error)) return false;
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

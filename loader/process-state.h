@@ -61,9 +61,14 @@ struct ProcessState {
 // Reads the process's memory map, auxv, limits, personality and credentials (the part every exec
 // needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
-// image when it is not in the mmap area (ignored for mmap_base), or an empty range.
-[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
-                                    Error& error);
+// image when it is not in the mmap area (ignored for mmap_base), or an empty range. `plain_exec`:
+// the process has done nothing since its exec, whose auxv may then give the credentials
+// (CredsOfPlainExec: ids only, ProcessState::status left empty).
+[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool plain_exec,
+                                    ProcessState* state, Error& error);
+
+// Reads the credentials (and the signal masks' text) from /proc/self/status into `state`.
+[[nodiscard]] bool ReadStatusCreds(ProcessState* state, Error& error);
 
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
 // timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
