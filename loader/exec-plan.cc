@@ -258,9 +258,9 @@ void PlanHandoff(const ProcessState& state, ExecPlan* plan) {
   if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
   if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
   if (creds.secure) add(HandoffStep::kClearDeathSignal);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, resets, credentials (at most 40 in
-  // all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
-  plan->handoff_max_ops = 41 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
+  // Ops: the unmaps, vDSO moves, image moves, stack (4), prctl, resets, credentials (at most 43
+  // in all), the entry frame, and a reset per signal, a close per descriptor and a delete per timer.
+  plan->handoff_max_ops = 44 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : 1 + kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
                           sizeof(crt::KernelSigaltstack) + 32 + sizeof(KernelCaps) + arch::kEntryFrameSize +

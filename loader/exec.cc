@@ -124,8 +124,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
                        t.interpreter ? plan.images[1].place.bias : 0,
                        stack.request.stack_top,
                        stack.layout.sp,
-                       stack_copy,
-                       stack.copy_bytes(),
+                       stack_copy,  // [sp, stack_top): the payload holds no more
+                       stack.request.stack_top - stack.layout.sp,
                        plan.auxv_count,
                        restorer};
   if (options.before_entry && !options.before_entry(view, options.before_entry_context)) {

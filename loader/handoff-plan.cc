@@ -191,13 +191,19 @@ class Writer {
     return true;
   }
 
+  // The image's two written pieces are copied from the payload, and the rest of its pages (below
+  // sp, the pad) zero-filled in place: no payload page holds only zeros, or is touched for them.
   bool CopyStack() {
-    const uint64_t bytes = stack().copy_bytes();
+    const StackLayout& l = stack().layout;
+    const uint64_t top = stack().request.stack_top, bytes = top - l.sp;
     auto* copy = static_cast<std::byte*>(Payload(bytes));
     if (copy == nullptr) return false;
     StackLayout written;
-    BuildStack(stack().request, std::span(copy, bytes), &written);
-    h_.Copy(stack().copy_low, copy, bytes);
+    BuildStack(stack().request, std::span(copy, bytes), &written, PadBytes::kLeave);
+    if (l.sp > stack().copy_low) h_.Zero(stack().copy_low, l.sp - stack().copy_low);
+    h_.Copy(l.sp, copy, l.pad - l.sp);
+    if (l.arg_start > l.pad) h_.Zero(l.pad, l.arg_start - l.pad);
+    h_.Copy(l.arg_start, copy + (l.arg_start - l.sp), top - l.arg_start);
     stack_copy_ = copy;
     return true;
   }

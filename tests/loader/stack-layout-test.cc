@@ -337,5 +337,35 @@ TEST(StackLayout, ImageIsRelativeToTheTop) {
   }
 }
 
+// PadBytes::kLeave (the hand-off's payload): the pad's bytes are left as they were, every other
+// byte is what PadBytes::kZero writes.
+TEST(StackLayout, LeavingThePadChangesOnlyThePad) {
+  const std::vector<crt::AuxEntry> auxv = SmallAuxv();
+  const char* const args[] = {"prog", "arg"};
+  const char* const envs[] = {"K=V"};
+  StackBuffer buf(3 * kPage);
+  StackRequest req;
+  req.stack_top = buf.top();
+  req.argv = args;
+  req.envp = envs;
+  req.execfn = "prog";
+  req.platform = arch::kPlatform;
+  req.random = kRandom;
+  req.pad = 5000;
+  req.auxv = auxv;
+  StackLayout out;
+  BuildStack(req, buf.span(), &out, PadBytes::kZero);
+  const std::vector<std::byte> zeroed(buf.span().begin(), buf.span().end());
+  memset(buf.span().data(), 0xaa, buf.span().size());
+  BuildStack(req, buf.span(), &out, PadBytes::kLeave);
+  ASSERT_GE(out.arg_start - out.pad, 5000u);
+  EXPECT_EQ(out.platform + sizeof "x86_64", out.pad);
+  for (uint64_t off = 0; off < zeroed.size(); ++off) {
+    const uint64_t at = buf.base() + off;
+    const auto want = at >= out.pad && at < out.arg_start ? std::byte{0xaa} : zeroed[off];
+    if (buf.span()[off] != want) FAIL() << "offset " << off << " from the base";
+  }
+}
+
 }  // namespace
 }  // namespace ulexec::test
