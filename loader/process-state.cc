@@ -68,8 +68,7 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   return true;
 }
 
-// F_GETFD even for the loader's own descriptors (one call each; a fresh start has one): a #!
-// script's memfd stays open for its interpreter (FollowScripts clears its FD_CLOEXEC).
+// F_GETFD: whether `fd` is close-on-exec (spec E4).
 void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
   if (flags && (flags.value() & FD_CLOEXEC) && *n < list.size()) list[(*n)++] = fd;
@@ -152,12 +151,13 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
   size_t n = 0;
   s->cloexec_fds = {};
   if (fresh) {
-    // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a memfd
-    // holding a #! script stays open for its interpreter: it is not close-on-exec).
+    // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own, which the
+    // caller lists (without F_GETFD: it knows how it opened them).
     static_assert(sizeof StaticBuffers::own_cloexec_fds >= sizeof Rollback::own_fds);
     for (int fd : own_fds) {
-      if (fd >= 0) AddIfCloseOnExec(fd, Buffers().own_cloexec_fds, s, &n);
+      if (fd >= 0 && n < std::size(Buffers().own_cloexec_fds)) Buffers().own_cloexec_fds[n++] = fd;
     }
+    s->cloexec_fds = std::span(Buffers().own_cloexec_fds).first(n);
     return true;
   }
   const bool ok = ForEachDirEntry("/proc/self/fd", error, [&](std::string_view name, int dir) {

@@ -71,7 +71,8 @@ struct ProcessState {
 [[nodiscard]] bool ReadStatusCreds(ProcessState* state, Error& error);
 
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
-// timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
+// timers, keepcaps. With `fresh`, the close-on-exec descriptors are `own_fds` (the loader's, -1
+// for none), nothing else is looked at.
 [[nodiscard]] bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* state, Error& error);
 
 }  // namespace ulexec

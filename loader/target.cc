@@ -138,6 +138,7 @@ const char* NextInterpreter(int fd, int depth, bool from_path, const char* scrip
     auto flags = crt::sys::Fcntl(fd, F_GETFD);
     if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
       (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
+      rollback.memfd_inherited = true;
     } else if (flags && (flags.value() & FD_CLOEXEC)) {
       (void)error.Fail(ENOENT, entry ? "a binfmt_misc file from a close-on-exec descriptor cannot be read by its "
                                        "interpreter"
