@@ -120,8 +120,9 @@ bool ReadStatusCreds(ProcessState* s, Error& error) {
 
 bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool plain_exec, ProcessState* state,
                       Error& error) {
-  ProcessState& s = *state;
-  s = ProcessState{};
+  // Constructed in place: an assignment from ProcessState{} builds the 1.3 KiB temporary in this
+  // frame first, on the stack every start uses.
+  ProcessState& s = *new (state) ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
   // RLIMIT_STACK (read once: Resolve takes it from here), RLIMIT_DATA (it bounds brk, which
   // PR_SET_MM_MAP checks), personality (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC): needed by the plan.
