@@ -128,18 +128,25 @@ bool CanApply(const Creds& now, const Creds& next) {
 bool CredsOfPlainExec(std::span<const crt::AuxEntry> auxv, Creds* out) {
   Creds c;
   c.ids_only = true;
-  int found = 0;
+  const struct {
+    uint64_t type;
+    uint32_t* id;
+  } slots[] = {{AT_UID, &c.uid[Creds::kReal]},
+               {AT_EUID, &c.uid[Creds::kEffective]},
+               {AT_GID, &c.gid[Creds::kReal]},
+               {AT_EGID, &c.gid[Creds::kEffective]}};
+  unsigned found = 0;  // a bit per slot
   for (const crt::AuxEntry& e : auxv) {
-    const auto id = static_cast<uint32_t>(e.value);
     if (e.type == AT_SECURE && e.value != 0) return false;
-    if (e.type == AT_UID) c.uid[Creds::kReal] = id, found |= 1;
-    else if (e.type == AT_EUID) c.uid[Creds::kEffective] = id, found |= 2;
-    else if (e.type == AT_GID) c.gid[Creds::kReal] = id, found |= 4;
-    else if (e.type == AT_EGID) c.gid[Creds::kEffective] = id, found |= 8;
+    for (unsigned i = 0; i < std::size(slots); ++i) {
+      if (e.type != slots[i].type) continue;
+      *slots[i].id = static_cast<uint32_t>(e.value);
+      found |= 1u << i;
+    }
   }
   // Not secure means the effective ids are the real ones, and every exec sets saved and fs ids
   // to the effective ones (docs/execve.md#E13).
-  if (found != 15 || c.uid[Creds::kEffective] != c.uid[Creds::kReal] ||
+  if (found != (1u << std::size(slots)) - 1 || c.uid[Creds::kEffective] != c.uid[Creds::kReal] ||
       c.gid[Creds::kEffective] != c.gid[Creds::kReal]) {
     return false;
   }
