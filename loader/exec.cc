@@ -35,8 +35,9 @@ bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
 // Observe, the rest: what an exec resets, and what the files found by Resolve ask for.
 bool ObserveResets(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
                    Error& error) {
-  int own_cloexec[Rollback::kOwnFds];
-  for (size_t i = 0; i < Rollback::kOwnFds; ++i) own_cloexec[i] = rollback.own_fds[i];
+  constexpr size_t kOwn = sizeof rollback.own_fds / sizeof rollback.own_fds[0];
+  int own_cloexec[kOwn];
+  for (size_t i = 0; i < kOwn; ++i) own_cloexec[i] = rollback.own_fds[i];
   if (rollback.memfd_inherited) own_cloexec[0] = -1;  // the #! script's, for its interpreter
   if (!ReadResettableState(options.fresh_process, own_cloexec, state, error)) return false;
   // A set-id file needs the capability sets too; read now, with the files open: one descriptor

@@ -92,9 +92,6 @@ bool ReadHead(int fd, ProgramFile* file, Error& error) {
   if (!S_ISREG(st.st_mode)) return error.Fail(EACCES, "it is not a regular file");
   if ((st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) return error.Fail(EACCES, "it has no execute permission");
   file->size = static_cast<uint64_t>(st.st_size);
-  file->uid = st.st_uid;
-  file->gid = st.st_gid;
-  file->mode = st.st_mode;
   const size_t want = file->size < ProgramFile::kHeadBytes ? static_cast<size_t>(file->size) : ProgramFile::kHeadBytes;
   file->head_len = want;
   return ReadExactly(fd, file->head, want, 0, error);

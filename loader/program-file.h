@@ -21,7 +21,6 @@ struct ProgramFile {
   Elf64_Phdr table[kMaxPhdrBytes / sizeof(Elf64_Phdr)];
   int fd = -1;
   uint64_t size = 0;
-  uint32_t uid = 0, gid = 0, mode = 0;  // the owner and mode fstat gave (the set-id bits, spec E13)
   size_t head_len = 0;
   alignas(8) std::byte head[kHeadBytes];
   ElfFile elf;
@@ -30,7 +29,6 @@ struct ProgramFile {
   void Reset() {
     fd = -1;
     size = 0;
-    uid = gid = mode = 0;
     head_len = 0;
     elf = {};
   }
@@ -40,8 +38,8 @@ struct ProgramFile {
 // on a noexec mount, and be a regular file. Never blocks on a FIFO.
 [[nodiscard]] bool OpenForExec(int dirfd, const char* path, int* fd, Error& error);
 
-// Checks that `fd` may be executed (regular file, an x bit for us) and reads its size, owner,
-// mode and first bytes into `file`.
+// Checks that `fd` may be executed (regular file, an x bit for us) and reads its size and first
+// bytes into `file`.
 [[nodiscard]] bool ReadHead(int fd, ProgramFile* file, Error& error);
 
 // True when the head starts with "#!".

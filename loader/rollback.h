@@ -6,7 +6,6 @@
 #include "mapper.h"
 #include "vdso.h"
 
-#include <cstddef>
 #include <cstdint>
 
 namespace ulexec {
@@ -14,15 +13,14 @@ namespace ulexec {
 struct Rollback {
   Mapping images[2];              // mapped by Stage (size 0: not mapped)
   Handoff handoff;                // the hand-off area, once created
-  static constexpr size_t kOwnFds = 3;
-  int own_fds[kOwnFds] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
-  // Each is opened close-on-exec, but for a #! script from memory, whose memfd (own_fds[0]) stays
-  // open for its interpreter.
-  bool memfd_inherited = false;
+  int own_fds[3] = {-1, -1, -1};  // the program (or its memfd), the interpreter, the last #! interpreter
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
   VdsoMove vdso;                  // a vDSO block moved before the point of no return
   bool personality_changed = false;
   unsigned long personality = 0;
+  // own_fds are opened close-on-exec, but for a #! script from memory, whose memfd (own_fds[0])
+  // stays open for its interpreter.
+  bool memfd_inherited = false;
   bool mask_changed = false;
   uint64_t mask = 0;  // the caller's signal mask
 

@@ -52,13 +52,15 @@ bool OnThpFileSystem(const ProgramFile& file) {
   return crt::Syscall(SYS_fstatfs, file.fd, &fs) == 0 && (fs.f_type == kExt4Magic || fs.f_type == kXfsMagic);
 }
 
-// The owner, mode (ReadHead's fstat) and mount flags of the file that runs: its set-id bits
-// (spec E13). The mount matters only to a set-id file: no fstatfs for the others.
-bool StatExecFile(const ProgramFile& program, ExecFile* file, Error& error) {
-  *file = {program.uid, program.gid, program.mode, false};
-  if ((program.mode & (S_ISUID | S_ISGID)) == 0) return true;
+// The owner, mode and mount flags of the file that runs: its set-id bits (spec E13). The mount
+// matters only to a set-id file: no fstatfs for the others.
+bool StatExecFile(int fd, ExecFile* file, Error& error) {
+  struct stat st = {};
+  if (auto r = crt::sys::Fstat(fd, &st); !r) return error.Fail(r.error(), "fstat failed");
+  *file = {st.st_uid, st.st_gid, st.st_mode, false};
+  if ((st.st_mode & (S_ISUID | S_ISGID)) == 0) return true;
   struct statfs fs = {};
-  if (crt::Syscall(SYS_fstatfs, program.fd, &fs) != 0) return error.Fail(EIO, "fstatfs failed");
+  if (crt::Syscall(SYS_fstatfs, fd, &fs) != 0) return error.Fail(EIO, "fstatfs failed");
   file->nosuid_mount = (fs.f_flags & ST_NOSUID) != 0;
   return true;
 }
@@ -235,7 +237,7 @@ bool Resolve(const Source& source, std::span<const char* const> argv, std::span<
   // For a descriptor, execveat(fd, "", AT_EMPTY_PATH) names the process after the file that
   // runs: the final interpreter of a #! chain (spec E6).
   t->comm = source.path || options.execfn ? Basename(t->execfn) : FileName(t->program->fd);
-  if (!StatExecFile(*t->program, &t->exec_file, error)) return false;
+  if (!StatExecFile(t->program->fd, &t->exec_file, error)) return false;
   if (t->program->elf.interp != nullptr && !OpenInterpreter(rollback, t, error)) return false;
   // What the kernel would die of comes after the interpreter's errors, as in the kernel.
   if (!CheckImage(*t->program, Role::kProgram, error)) return false;
