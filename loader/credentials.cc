@@ -10,6 +10,7 @@ namespace ulexec {
 namespace {
 
 constexpr int kCapSetuid = 7, kCapSetgid = 6;
+constexpr uint32_t kSetGid = S_ISGID | S_IXGRP;  // set-group-ID without group execute is a lock mark
 
 bool Has(uint64_t caps, int cap) { return (caps >> cap) & 1; }
 bool Subset(uint64_t a, uint64_t b) { return (a & ~b) == 0; }
@@ -38,7 +39,7 @@ CredPlan Transition(const Creds& now, const ExecFile& file, bool honour_setid) {
       plan.clear_personality = true;
       next.uid[Creds::kEffective] = file.uid;
     }
-    if ((file.mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) {
+    if ((file.mode & kSetGid) == kSetGid) {
       plan.clear_personality = true;
       next.gid[Creds::kEffective] = file.gid;
     }
@@ -118,7 +119,43 @@ bool CanApply(const Creds& now, const Creds& next) {
          Subset(next.ambient, now.ambient);
 }
 
+bool CredsOfPlainExec(std::span<const crt::AuxEntry> auxv, Creds* out) {
+  Creds c;
+  c.ids_only = true;
+  const struct {
+    uint64_t type;
+    uint32_t* id;
+  } slots[] = {{AT_UID, &c.uid[Creds::kReal]},
+               {AT_EUID, &c.uid[Creds::kEffective]},
+               {AT_GID, &c.gid[Creds::kReal]},
+               {AT_EGID, &c.gid[Creds::kEffective]}};
+  unsigned found = 0;  // a bit per slot
+  for (const crt::AuxEntry& e : auxv) {
+    if (e.type == AT_SECURE && e.value != 0) return false;
+    for (unsigned i = 0; i < std::size(slots); ++i) {
+      if (e.type != slots[i].type) continue;
+      *slots[i].id = static_cast<uint32_t>(e.value);
+      found |= 1u << i;
+    }
+  }
+  // Not secure means the effective ids are the real ones, and every exec sets saved and fs ids
+  // to the effective ones (docs/execve.md#E13).
+  if (found != (1u << std::size(slots)) - 1 || c.uid[Creds::kEffective] != c.uid[Creds::kReal] ||
+      c.gid[Creds::kEffective] != c.gid[Creds::kReal]) {
+    return false;
+  }
+  c.uid[Creds::kSaved] = c.uid[Creds::kFs] = c.uid[Creds::kReal];
+  c.gid[Creds::kSaved] = c.gid[Creds::kFs] = c.gid[Creds::kReal];
+  *out = c;
+  return true;
+}
+
+bool IsSetId(uint32_t mode) { return (mode & S_ISUID) != 0 || (mode & kSetGid) == kSetGid; }
+
 CredPlan PlanExecCreds(const Creds& now, const ExecFile& file) {
+  // An exec that was not secure left the capability sets as this exec of a file that is not
+  // set-id computes them (the bounding and inheritable sets for root, the ambient one else).
+  if (now.ids_only) return CredPlan{.next = now, .as_nosuid = IsSetId(file.mode)};
   CredPlan plan = Transition(now, file, true);
   if (CanApply(now, plan.next)) return plan;
   plan = Transition(now, file, false);

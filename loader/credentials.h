@@ -18,10 +18,17 @@ struct Creds {
   uint32_t uid[4] = {}, gid[4] = {};  // as /proc/self/status lists them
   uint64_t inheritable = 0, permitted = 0, effective = 0, bounding = 0, ambient = 0;
   bool no_new_privs = false;
+  bool ids_only = false;  // from CredsOfPlainExec: the capability sets and NoNewPrivs not known
 };
 
 // Reads Uid, Gid, CapInh, CapPrm, CapEff, CapBnd, CapAmb and NoNewPrivs from /proc/self/status.
 [[nodiscard]] bool ParseStatusCreds(std::string_view status, Creds* out);
+
+// The ids of a process that has done nothing since its own exec, from that exec's auxv, when it
+// was not secure (AT_SECURE 0: real, effective, saved and fs ids all equal); false otherwise.
+// Enough to plan the exec of a file that is not set-id, which changes nothing (PlanExecCreds):
+// the /proc/self/status read is left for a set-id file.
+[[nodiscard]] bool CredsOfPlainExec(std::span<const crt::AuxEntry> auxv, Creds* out);
 
 // The file that runs (for a #! script, its interpreter: the kernel ignores a script's own bits).
 struct ExecFile {
@@ -37,8 +44,13 @@ struct CredPlan {
   bool changes_ids = false, changes_caps = false, clears_ambient = false;
 };
 
+// Whether execve honours the file's set-id bits (set-user-ID, or set-group-ID with group execute).
+bool IsSetId(uint32_t mode);
+
 // File capabilities are not read: they count only where the process could raise privilege, which
 // it cannot, so they are ignored as on a nosuid mount (README). SECBIT_NOROOT is taken as clear.
+// With `now.ids_only` the credentials stay as they are, as on a nosuid mount for a set-id file
+// (the caller reads /proc/self/status for one: Creds::ids_only never plans a set-id exec).
 CredPlan PlanExecCreds(const Creds& now, const ExecFile& file);
 
 // Whether the new program is dumpable (spec E11): PR_SET_DUMPABLE 1, else 0. begin_new_exec

@@ -286,10 +286,10 @@ void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   if (creds.clears_ambient) add(HandoffStep::kClearAmbient);
   if (creds.changes_caps) add(HandoffStep::kSetCapabilities);
   if (creds.secure) add(HandoffStep::kClearDeathSignal);
-  // Ops: the unmaps, vDSO moves, image moves, stack, prctl, AT_EXECFD, resets, credentials (at
-  // most 41 in all), the entry frame, and a reset per signal, a close per descriptor and a delete
+  // Ops: the unmaps, vDSO moves, image moves, stack (4), prctl, AT_EXECFD, resets, credentials (at
+  // most 44 in all), the entry frame, and a reset per signal, a close per descriptor and a delete
   // per timer.
-  plan->handoff_max_ops = 42 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
+  plan->handoff_max_ops = 45 + runs + 2 * plan->vdso.block.count + plan->close_fds.size() +
                           (state.fresh ? 0 : 1 + kMaxSignal + CountTimers(plan->timers));
   plan->handoff_payload = stack.copy_bytes() + 16 + 2 * sizeof(PrctlMmMap) + 2 * sizeof(crt::KernelSigaction) +
                           sizeof(crt::KernelSigaltstack) + 32 + sizeof(KernelCaps) + arch::kEntryFrameSize +
@@ -355,6 +355,7 @@ bool PlanExec(const Target& t, const ProcessState& state, const Randomness& rand
   // change to them, else ignored as on a nosuid mount (credentials.h; spec E13).
   plan->creds = PlanExecCreds(state.creds, t.exec_file);
   plan->dumpable = DumpableAfterExec(state.creds, state.suid_dumpable);
+  plan->own_mem_in_dumpable_window = StartedSecure(state) && state.creds.permitted != 0 && state.creds.ambient == 0;
   if (!PlanExecFd(t, state, plan, error) || !PlaceImages(t, state, random, plan, error) ||
       !PlanStack(t, state, random, plan, error) || !PlanMmMap(t, state, random, plan, error)) {
     return false;

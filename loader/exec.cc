@@ -27,13 +27,22 @@ std::span<const char* const> Counted(const char* const* v) {
 bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
-  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, state, error);
+  // --require-exe needs the capability sets (RequireExe): only /proc/self/status has them.
+  const bool plain_exec = options.fresh_process && !options.require_exe;
+  return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, plain_exec, state, error);
 }
 
 // Observe, the rest: what an exec resets, and what the files found by Resolve ask for.
 bool ObserveResets(const Target& target, const Options& options, const Rollback& rollback, ProcessState* state,
                    Error& error) {
-  if (!ReadResettableState(options.fresh_process, rollback.own_fds, state, error)) return false;
+  constexpr size_t kOwn = sizeof rollback.own_fds / sizeof rollback.own_fds[0];
+  int own_cloexec[kOwn];
+  for (size_t i = 0; i < kOwn; ++i) own_cloexec[i] = rollback.own_fds[i];
+  if (rollback.memfd_inherited) own_cloexec[0] = -1;  // the #! script's, for its interpreter
+  if (!ReadResettableState(options.fresh_process, own_cloexec, state, error)) return false;
+  // A set-id file needs the capability sets too; read now, with the files open: one descriptor
+  // more than other programs need (README, "Known differences").
+  if (state->creds.ids_only && IsSetId(target.exec_file.mode) && !ReadStatusCreds(state, error)) return false;
   if (target.execfd_file >= 0) state->execfd_number = LowestFdFreeAfterExec();
   state->thp = (target.program_on_thp_fs || target.interpreter_on_thp_fs) &&
                crt::sys::Faccessat(AT_FDCWD, "/sys/kernel/mm/transparent_hugepage", F_OK).ok();
@@ -113,7 +122,9 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
   if (clash) return error.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
   const Range vdso_now = plan.vdso.early ? plan.vdso.final : plan.vdso.block.range;
   const std::byte* stack_copy = nullptr;
-  if (!WriteHandoffSteps(plan, vdso_now, handoff, &stack_copy, error)) return false;
+  // A before_entry callback runs after the steps are written and may map anything.
+  const std::string_view maps_seen = options.before_entry ? std::string_view{} : run.state.maps;
+  if (!WriteHandoffSteps(plan, vdso_now, maps_seen, handoff, &stack_copy, error)) return false;
   // Where the program carries a signal restorer, the hand-off ends through it and leaves nothing.
   const uint64_t restorer = options.handoff_page ? 0 : PlantRestorerStub(plan, rollback.images, rollback.mask, handoff);
 
@@ -129,8 +140,8 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
                        t.interpreter ? plan.images[1].place.bias : 0,
                        stack.request.stack_top,
                        stack.layout.sp,
-                       stack_copy,
-                       stack.copy_bytes(),
+                       stack_copy,  // [sp, stack_top): the payload holds no more
+                       stack.request.stack_top - stack.layout.sp,
                        plan.auxv_count,
                        restorer};
   if (options.before_entry && !options.before_entry(view, options.before_entry_context)) {

@@ -25,8 +25,8 @@ constexpr long kSysMseal = 462;  // not in Debian 12's headers
 
 class Writer {
  public:
-  Writer(const ExecPlan& plan, const Range& vdso_now, Handoff& handoff, Error& error)
-      : plan_(plan), vdso_now_(vdso_now), h_(handoff), error_(error) {}
+  Writer(const ExecPlan& plan, const Range& vdso_now, std::string_view maps_seen, Handoff& handoff, Error& error)
+      : plan_(plan), vdso_now_(vdso_now), maps_seen_(maps_seen), h_(handoff), error_(error) {}
 
   bool Step(HandoffStep step) {
     switch (step) {
@@ -152,16 +152,21 @@ class Writer {
         }
       }
     }
-    // One munmap per gap between the kept ranges (five for a static program: below it, up to the
-    // vDSO, the hand-off area's guard page, up to the stack, above it). A gap with nothing in it
-    // costs a call that finds no mapping; skipping it would need /proc/self/maps as it is at
-    // the hand-off, after Stage's mappings and a before_entry callback's.
+    // One munmap per gap between the kept ranges that held a mapping when Observe looked (for a
+    // static program in a fresh ulexec: the one up to the vDSO, over ulexec's own image; not
+    // below the program, the hand-off area's guard page or above the stack).
     uint64_t from = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (keep[i].start > from) h_.Syscall(SYS_munmap, from, keep[i].start - from);
+      if (keep[i].start > from) UnmapGap({from, keep[i].start});
       if (keep[i].end > from) from = keep[i].end;
     }
-    if (from < arch::kTaskSize) h_.Syscall(SYS_munmap, from, arch::kTaskSize - from);
+    if (from < arch::kTaskSize) UnmapGap({from, arch::kTaskSize});
+  }
+
+  // Stage maps only what is kept, so a gap that held nothing then holds nothing now; without
+  // the text (a before_entry callback may have mapped anything) every gap is unmapped.
+  void UnmapGap(const Range& gap) {
+    if (maps_seen_.empty() || OverlapsAnyMapping(maps_seen_, gap)) h_.Syscall(SYS_munmap, gap.start, gap.size());
   }
 
   // The vDSO block, keeping its pieces' relative places; through the aside place on overlap.
@@ -200,13 +205,19 @@ class Writer {
     return true;
   }
 
+  // The image's two written pieces are copied from the payload, and the rest of its pages (below
+  // sp, the pad) zero-filled in place: no payload page holds only zeros, or is touched for them.
   bool CopyStack() {
-    const uint64_t bytes = stack().copy_bytes();
+    const StackLayout& l = stack().layout;
+    const uint64_t top = stack().request.stack_top, bytes = top - l.sp;
     auto* copy = static_cast<std::byte*>(Payload(bytes));
     if (copy == nullptr) return false;
     StackLayout written;
-    BuildStack(stack().request, std::span(copy, bytes), &written);
-    h_.Copy(stack().copy_low, copy, bytes);
+    BuildStack(stack().request, std::span(copy, bytes), &written, PadBytes::kLeave);
+    if (l.sp > stack().copy_low) h_.Zero(stack().copy_low, l.sp - stack().copy_low);
+    h_.Copy(l.sp, copy, l.pad - l.sp);
+    if (l.arg_start > l.pad) h_.Zero(l.pad, l.arg_start - l.pad);
+    h_.Copy(l.arg_start, copy + (l.arg_start - l.sp), top - l.arg_start);
     stack_copy_ = copy;
     return true;
   }
@@ -270,6 +281,7 @@ class Writer {
 
   const ExecPlan& plan_;
   const Range vdso_now_;
+  const std::string_view maps_seen_;
   Handoff& h_;
   Error& error_;
   const std::byte* stack_copy_ = nullptr;
@@ -277,9 +289,9 @@ class Writer {
 
 }  // namespace
 
-bool WriteHandoffSteps(const ExecPlan& plan, const Range& vdso_now, Handoff& handoff, const std::byte** stack_copy,
-                       Error& error) {
-  Writer writer(plan, vdso_now, handoff, error);
+bool WriteHandoffSteps(const ExecPlan& plan, const Range& vdso_now, std::string_view maps_seen, Handoff& handoff,
+                       const std::byte** stack_copy, Error& error) {
+  Writer writer(plan, vdso_now, maps_seen, handoff, error);
   for (HandoffStep step : plan.step_list()) {
     if (!writer.Step(step)) return false;
   }

@@ -8,9 +8,11 @@
 
 namespace ulexec {
 
-// `vdso_now`: where the vDSO block is after Stage (moved early or not). `area`: the hand-off
-// area as mapped. Builds the stack image into the payload; `*stack_copy` points to it.
-[[nodiscard]] bool WriteHandoffSteps(const ExecPlan& plan, const Range& vdso_now, Handoff& handoff,
-                                     const std::byte** stack_copy, Error& error);
+// `vdso_now`: where the vDSO block is after Stage (moved early or not). `maps_seen`: the
+// /proc/self/maps text Observe read, when nothing but Stage has mapped anything since (the gaps
+// that held no mapping are left alone), or empty (every gap is unmapped). `handoff`: the area as
+// mapped. Builds the stack image into the payload; `*stack_copy` points to it.
+[[nodiscard]] bool WriteHandoffSteps(const ExecPlan& plan, const Range& vdso_now, std::string_view maps_seen,
+                                     Handoff& handoff, const std::byte** stack_copy, Error& error);
 
 }  // namespace ulexec

@@ -49,6 +49,8 @@ void Handoff::Copy(uint64_t dst, const void* src, uint64_t len) {
   Syscall(-1, dst, reinterpret_cast<uint64_t>(src), len);
 }
 
+void Handoff::Zero(uint64_t dst, uint64_t len) { Syscall(-2, dst, 0, len); }
+
 void* Handoff::Payload(size_t bytes) {
   const size_t at = (payload_used_ + 15) & ~size_t{15};
   if (at + bytes > payload_size_) {

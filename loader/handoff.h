@@ -43,6 +43,8 @@ class Handoff {
   void Syscall(long nr, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0,
                uint64_t a6 = 0, uint64_t flags = kMustSucceed);
   void Copy(uint64_t dst, const void* src, uint64_t len);
+  // Writes `len` zero bytes at `dst`: no page of zeros in the payload to copy from.
+  void Zero(uint64_t dst, uint64_t len);
   // Bump-allocates `bytes` of zeroed payload, 16-byte aligned; nullptr when full.
   void* Payload(size_t bytes);
   bool overflowed() const { return overflow_; }

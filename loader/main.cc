@@ -82,7 +82,7 @@ int Report(std::string_view program, int code, const ulexec_error& error, int st
   err << "ulexec: " << program << ": " << crt::ErrnoMessage(code);
   if (error.text[0]) err << " (" << error.text << ')';
   // execve needs no descriptor; ulexec does (README, "Known differences").
-  if (code == EMFILE) err << "; ulexec needs 1 free descriptor, 2 for a program with an interpreter (RLIMIT_NOFILE)";
+  if (code == EMFILE) err << "; ulexec needs 1 free descriptor, 2 for a program with an interpreter, 1 more for a set-id one (RLIMIT_NOFILE)";
   err << '\n';
   if (status) return status;
   return code == ENOENT ? 127 : 126;

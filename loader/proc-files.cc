@@ -10,19 +10,18 @@
 
 namespace ulexec {
 
-crt::Result<int> OpenOwnProcFile(const char* path, int flags, bool holds_capabilities) {
+crt::Result<int> OpenOwnProcFile(const char* path, int flags, bool dumpable_window) {
   auto fd = crt::sys::Open(path, flags | O_CLOEXEC);
-  if (fd || fd.error() != EACCES || !holds_capabilities) return fd;
+  if (fd || fd.error() != EACCES || !dumpable_window) return fd;
   auto dumpable = crt::sys::Prctl(PR_GET_DUMPABLE);
-  if (!dumpable || dumpable.value() != 0 || !crt::sys::Prctl(PR_SET_DUMPABLE, 1)) return fd;
+  if (!dumpable || dumpable.value() == 1 || !crt::sys::Prctl(PR_SET_DUMPABLE, 1)) return fd;  // 0, or 2 (suid_dumpable)
   fd = crt::sys::Open(path, flags | O_CLOEXEC);
   (void)crt::sys::Prctl(PR_SET_DUMPABLE, 0);  // the hand-off sets what execve would (exec-plan.cc)
   return fd;
 }
 
-bool ReadProcFile(const char* path, char* buf, size_t cap, bool must_fit, std::string_view* out, Error& error,
-                  bool holds_capabilities) {
-  auto fd = OpenOwnProcFile(path, O_RDONLY, holds_capabilities);
+bool ReadProcFile(const char* path, char* buf, size_t cap, bool must_fit, std::string_view* out, Error& error) {
+  auto fd = OpenOwnProcFile(path, O_RDONLY, false);
   if (!fd) return error.Fail(fd.error(), "cannot open ", path, ": ", crt::ErrnoMessage(fd.error()));
   size_t n = 0;
   bool ok = true;

@@ -15,15 +15,16 @@ namespace ulexec {
 // Opens one of the process's own /proc/self files. A process that is not dumpable (the kernel
 // makes one started with a file capability so, as the capability-carrying ulexec is:
 // docs/execve.md#E11) finds its mem and auxv owned by root, mode 0400/0600, which an ordinary user
-// cannot open. With `holds_capabilities` (a capability its user lacks) it becomes dumpable for
-// the open alone: that opens it to no one meanwhile, as ptrace and those files' access check also
-// want the other side to hold every capability it holds. Any other process is left as it is.
-crt::Result<int> OpenOwnProcFile(const char* path, int flags, bool holds_capabilities);
+// cannot open. With `dumpable_window` (ExecPlan::own_mem_in_dumpable_window: capabilities the
+// user's other processes lack) it becomes dumpable for the open alone: that opens it to no one
+// meanwhile, as ptrace and those files' access check also want the other side to hold every
+// capability it holds. Any other process is left as it is.
+crt::Result<int> OpenOwnProcFile(const char* path, int flags, bool dumpable_window);
 
 // Reads the whole of `path` into `buf`. A file that fills `buf` is ENOMEM when `must_fit`, else
-// cut there. The result views `buf`. `holds_capabilities`: as OpenOwnProcFile.
+// cut there. The result views `buf`.
 [[nodiscard]] bool ReadProcFile(const char* path, char* buf, size_t cap, bool must_fit, std::string_view* out,
-                                Error& error, bool holds_capabilities = false);
+                                Error& error);
 
 // Calls f(name, dirfd) for each entry of the folder but "." and "..".
 template <typename F>

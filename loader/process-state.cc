@@ -27,8 +27,8 @@ bool IsVdsoName(std::string_view name) { return name == "[vdso]" || name.starts_
 
 // The mm's saved auxv. PR_GET_AUXV (Linux 6.4) reads it where /proc/self/auxv cannot be opened:
 // in a host whose effective uid is not its real one, which is not dumpable, the file is root's
-// (spec E11). /proc/self/auxv on older kernels, after the credentials: a host started with a file
-// capability reads it only as one that holds capabilities (OpenOwnProcFile).
+// (spec E11). /proc/self/auxv on older kernels, where such a host is refused (README: it would
+// have to make itself dumpable to open it, opening its memory to its user for that moment).
 bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
   if (auxv == nullptr) {
     constexpr size_t kRoom = sizeof Buffers().auxv - sizeof Buffers().auxv[0];  // one AT_NULL stays
@@ -36,7 +36,7 @@ bool ReadAuxv(const crt::AuxEntry* auxv, ProcessState* s, Error& error) {
     Buffers().auxv[kRoom / sizeof Buffers().auxv[0]] = {0, 0};
     if (!crt::sys::Prctl(kPrGetAuxv, reinterpret_cast<unsigned long>(buf), kRoom)) {
       std::string_view text;
-      if (!ReadProcFile("/proc/self/auxv", buf, kRoom, true, &text, error, s->creds.permitted != 0)) return false;
+      if (!ReadProcFile("/proc/self/auxv", buf, kRoom, true, &text, error)) return false;
       Buffers().auxv[text.size() / sizeof Buffers().auxv[0]] = {0, 0};
     }
     auxv = Buffers().auxv;
@@ -81,8 +81,7 @@ bool ReadMaps(const Range& own_image, ProcessState* s, Error& error) {
   return true;
 }
 
-// F_GETFD even for the loader's own descriptors (one call each; a fresh start has one): a #!
-// script's memfd stays open for its interpreter (FollowScripts clears its FD_CLOEXEC).
+// F_GETFD: whether `fd` is close-on-exec (spec E4).
 void AddIfCloseOnExec(int fd, std::span<int> list, ProcessState* s, size_t* n) {
   auto flags = crt::sys::Fcntl(fd, F_GETFD);
   if (flags && (flags.value() & FD_CLOEXEC) && *n < list.size()) list[(*n)++] = fd;
@@ -152,14 +151,19 @@ PageZeroNow ReadPageZero(std::string_view maps) {
 
 }  // namespace
 
-bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state, Error& error) {
-  ProcessState& s = *state;
-  s = ProcessState{};
-  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s.status, error)) {
+bool ReadStatusCreds(ProcessState* s, Error& error) {
+  if (!ReadProcFile("/proc/self/status", Buffers().status, sizeof Buffers().status, true, &s->status, error)) {
     return false;
   }
-  if (!ParseStatusCreds(s.status, &s.creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
-  ReadSuidDumpable(&s);
+  if (!ParseStatusCreds(s->status, &s->creds)) return error.Fail(EIO, "cannot read the credentials in /proc/self/status");
+  return true;
+}
+
+bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool plain_exec, ProcessState* state,
+                      Error& error) {
+  // Constructed in place: an assignment from ProcessState{} builds the 1.3 KiB temporary in this
+  // frame first, on the stack every start uses.
+  ProcessState& s = *new (state) ProcessState{};
   if (!ReadAuxv(auxv, &s, error) || !ReadMaps(own_image, &s, error)) return false;
   // RLIMIT_STACK (read once: Resolve takes it from here), RLIMIT_DATA (it bounds brk, which
   // PR_SET_MM_MAP checks), personality (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC): needed by the plan.
@@ -171,6 +175,8 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, Process
   auto pers = crt::sys::Personality(0xffffffff);
   s.personality = pers ? static_cast<unsigned long>(pers.value()) : 0;
   s.page_zero = ReadPageZero(s.maps);
+  if (!(plain_exec && CredsOfPlainExec(s.auxv, &s.creds)) && !ReadStatusCreds(&s, error)) return false;
+  ReadSuidDumpable(&s);
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).
@@ -195,12 +201,13 @@ bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState*
   size_t n = 0;
   s->cloexec_fds = {};
   if (fresh) {
-    // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own (a memfd
-    // holding a #! script stays open for its interpreter: it is not close-on-exec).
+    // A freshly exec'd caller has no handlers or close-on-exec descriptors but its own, which the
+    // caller lists (without F_GETFD: it knows how it opened them).
     static_assert(sizeof StaticBuffers::own_cloexec_fds >= sizeof Rollback::own_fds);
     for (int fd : own_fds) {
-      if (fd >= 0) AddIfCloseOnExec(fd, Buffers().own_cloexec_fds, s, &n);
+      if (fd >= 0 && n < std::size(Buffers().own_cloexec_fds)) Buffers().own_cloexec_fds[n++] = fd;
     }
+    s->cloexec_fds = std::span(Buffers().own_cloexec_fds).first(n);
     return true;
   }
   const bool ok = ForEachDirEntry("/proc/self/fd", error, [&](std::string_view name, int dir) {

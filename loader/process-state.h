@@ -67,12 +67,18 @@ struct ProcessState {
 // Reads the process's memory map, auxv, limits, personality and credentials (the part every exec
 // needs).
 // `auxv`: the caller's vector, or nullptr to read /proc/self/auxv. `own_image`: the caller's
-// image when it is not in the mmap area (ignored for mmap_base), or an empty range.
-[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, ProcessState* state,
-                                    Error& error);
+// image when it is not in the mmap area (ignored for mmap_base), or an empty range. `plain_exec`:
+// the process has done nothing since its exec, whose auxv may then give the credentials
+// (CredsOfPlainExec: ids only, ProcessState::status left empty).
+[[nodiscard]] bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool plain_exec,
+                                    ProcessState* state, Error& error);
+
+// Reads the credentials (and the signal masks' text) from /proc/self/status into `state`.
+[[nodiscard]] bool ReadStatusCreds(ProcessState* state, Error& error);
 
 // Reads what an exec resets into `state`: close-on-exec descriptors, signal dispositions, POSIX
-// timers, keepcaps. With `fresh`, only `own_fds` (the loader's, -1 for none) are looked at.
+// timers, keepcaps. With `fresh`, the close-on-exec descriptors are `own_fds` (the loader's, -1
+// for none), nothing else is looked at.
 [[nodiscard]] bool ReadResettableState(bool fresh, std::span<const int> own_fds, ProcessState* state, Error& error);
 
 // ProcessState::execfd_number: one F_GETFD per number from 0 up to the first free or

@@ -15,9 +15,9 @@ namespace {
 
 // Writes into this process's own memory as ptrace would, past page protections: a read-only
 // private file page gets a private copy and keeps its mapping's flags (no `ac`, as an mprotect
-// to writable would add). `holds_capabilities`: the program will hold fewer (OpenOwnProcFile).
-bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size, bool holds_capabilities) {
-  auto fd = OpenOwnProcFile("/proc/self/mem", O_RDWR, holds_capabilities);
+// to writable would add). `dumpable_window`: as OpenOwnProcFile.
+bool WriteOwnMemory(uint64_t address, const void* bytes, size_t size, bool dumpable_window) {
+  auto fd = OpenOwnProcFile("/proc/self/mem", O_RDWR, dumpable_window);
   if (!fd) return false;
   auto written = crt::sys::Pwrite(fd.value(), bytes, size, static_cast<off_t>(address));
   (void)crt::sys::Close(fd.value());
@@ -39,7 +39,7 @@ uint64_t PlantRestorerStub(const ExecPlan& plan, const Mapping (&mapped)[2], uin
   unsigned char stub[arch::kRestorerStubSize];
   arch::WriteRestorerStub(stub, handoff.start(), handoff.size(), final + at.drop, at.drop_len);
   void* copy = handoff.Payload(arch::kEntryFrameSize);
-  if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub, plan.creds.changes_caps)) return 0;
+  if (copy == nullptr || !WriteOwnMemory(mapped[i].start + at.stub, stub, sizeof stub, plan.own_mem_in_dumpable_window)) return 0;
   arch::WriteEntryFrame(copy, plan.entry, plan.stack.layout.sp, sigmask);
   handoff.Copy(frame, copy, arch::kEntryFrameSize);
   handoff.EnterThrough(final + at.stub, frame);

@@ -21,6 +21,9 @@ struct Rollback {
   VdsoMove vdso;                  // a vDSO block moved before the point of no return
   bool personality_changed = false;
   unsigned long personality = 0;
+  // own_fds are opened close-on-exec, but for a #! script from memory, whose memfd (own_fds[0])
+  // stays open for its interpreter.
+  bool memfd_inherited = false;
   bool mask_changed = false;
   uint64_t mask = 0;  // the caller's signal mask
 

@@ -47,8 +47,8 @@ Layout Compute(const StackRequest& r) {
   s.env_start = s.env_end - StringsSize(r.envp);
   s.arg_end = s.env_start;
   s.arg_start = s.arg_end - argv_bytes;
-  const uint64_t p = (s.arg_start - r.pad) & ~uint64_t{15};
-  s.platform = p - (r.platform.size() + 1);
+  s.pad = (s.arg_start - r.pad) & ~uint64_t{15};
+  s.platform = s.pad - (r.platform.size() + 1);
   s.random = s.platform - 16;
   const uint64_t pairs = r.auxv.size();
   s.sp = (s.random - 8 * (2 * pairs + l.argc + l.envc + 3)) & ~uint64_t{15};
@@ -63,13 +63,18 @@ uint64_t StackSize(const StackRequest& request) { return request.stack_top - Com
 
 StackLayout LayOutStack(const StackRequest& request) { return Compute(request).image; }
 
-void BuildStack(const StackRequest& r, std::span<std::byte> below_top, StackLayout* out) {
+void BuildStack(const StackRequest& r, std::span<std::byte> below_top, StackLayout* out, PadBytes pad) {
   const Layout l = Compute(r);
   const StackLayout& s = l.image;
   const uint64_t base = r.stack_top - below_top.size();  // the address below_top[0] stands for
   auto at = [&](uint64_t addr) { return reinterpret_cast<char*>(below_top.data()) + (addr - base); };
   auto put_word = [&](uint64_t addr, uint64_t v) { memcpy(at(addr), &v, 8); };
-  memset(below_top.data(), 0, below_top.size());
+  if (pad == PadBytes::kZero) {
+    memset(below_top.data(), 0, below_top.size());
+  } else {
+    memset(below_top.data(), 0, s.pad - base);
+    memset(at(s.arg_start), 0, r.stack_top - s.arg_start);
+  }
 
   // Strings, ascending: argv, envp, execfn. Pointers go into the arrays as we go.
   uint64_t cursor = s.arg_start;

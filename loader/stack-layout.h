@@ -41,6 +41,7 @@ struct StackLayout {
   uint64_t sp = 0;
   uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
   uint64_t execfn = 0, random = 0, platform = 0;
+  uint64_t pad = 0;  // [pad, arg_start): the pad (zero), above AT_PLATFORM's string
   uint64_t auxv = 0, auxv_bytes = 0;
 };
 
@@ -50,9 +51,14 @@ uint64_t StackSize(const StackRequest& request);
 // The addresses BuildStack writes at, without writing.
 StackLayout LayOutStack(const StackRequest& request);
 
+// Whether BuildStack writes the pad's zeros, or leaves them to memory that is already zero (the
+// hand-off's fresh payload, whose pad pages are then never touched).
+enum class PadBytes { kZero, kLeave };
+
 // Writes the image into `below_top`, which stands for [S - below_top.size(), S) and must be at
-// least StackSize() bytes; bytes below sp are zeroed. Fills AT_RANDOM, AT_EXECFN and
-// AT_PLATFORM into the copy of the auxv it writes.
-void BuildStack(const StackRequest& request, std::span<std::byte> below_top, StackLayout* out);
+// least StackSize() bytes; bytes below sp are zeroed, and the pad's with PadBytes::kZero. Fills
+// AT_RANDOM, AT_EXECFN and AT_PLATFORM into the copy of the auxv it writes.
+void BuildStack(const StackRequest& request, std::span<std::byte> below_top, StackLayout* out,
+                PadBytes pad = PadBytes::kZero);
 
 }  // namespace ulexec

@@ -51,6 +51,9 @@ struct alignas(4096) StaticBuffers {
   crt::AuxEntry auxv[64];
   // /proc/self/status, for the credentials (spec E13) and the signal masks: about 1.5 KiB.
   char status[8192];
+  // getdents64's, for ForEachDirEntry (/proc/self/{fd,task}, binfmt_misc): here rather than
+  // one static per listing in .bss, between crt's TLS block and the exec's DryRun.
+  alignas(8) char dirents[4096];
   // /proc/self/timers: about 100 bytes per POSIX timer, so some 600 timers.
   char timers[64 * 1024];
   // Close-on-exec descriptors: each costs a 64-byte hand-off op too, so 32768 is a 2 MiB table.

@@ -52,13 +52,16 @@ bool OnThpFileSystem(const ProgramFile& file) {
   return crt::Syscall(SYS_fstatfs, file.fd, &fs) == 0 && (fs.f_type == kExt4Magic || fs.f_type == kXfsMagic);
 }
 
-// The owner, mode and mount flags of the file that runs: its set-id bits (spec E13).
+// The owner, mode and mount flags of the file that runs: its set-id bits (spec E13). The mount
+// matters only to a set-id file: no fstatfs for the others.
 bool StatExecFile(int fd, ExecFile* file, Error& error) {
   struct stat st = {};
-  struct statfs fs = {};
   if (auto r = crt::sys::Fstat(fd, &st); !r) return error.Fail(r.error(), "fstat failed");
+  *file = {st.st_uid, st.st_gid, st.st_mode, false};
+  if ((st.st_mode & (S_ISUID | S_ISGID)) == 0) return true;
+  struct statfs fs = {};
   if (crt::Syscall(SYS_fstatfs, fd, &fs) != 0) return error.Fail(EIO, "fstatfs failed");
-  *file = {st.st_uid, st.st_gid, st.st_mode, (fs.f_flags & ST_NOSUID) != 0};
+  file->nosuid_mount = (fs.f_flags & ST_NOSUID) != 0;
   return true;
 }
 
@@ -164,6 +167,7 @@ const char* NextInterpreter(int fd, int depth, bool from_path, const char* scrip
     auto flags = crt::sys::Fcntl(fd, F_GETFD);
     if (rollback.own_fds[0] == fd && flags) {  // our memfd: it stays open in the program
       (void)crt::sys::Fcntl(fd, F_SETFD, flags.value() & ~FD_CLOEXEC);
+      rollback.memfd_inherited = true;
     } else if (flags && (flags.value() & FD_CLOEXEC)) {
       (void)error.Fail(ENOENT, entry ? "a binfmt_misc file from a close-on-exec descriptor cannot be read by its "
                                        "interpreter"

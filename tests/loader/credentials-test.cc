@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <span>
 #include <string>
 
 namespace ulexec {
@@ -53,6 +54,40 @@ TEST(PlanExecCreds, PlainExecKeepsRootAndUser) {
   EXPECT_FALSE(root.changes_ids || root.changes_caps || root.secure || root.clear_personality || root.as_nosuid);
   const CredPlan user = PlanExecCreds(User(1000), {0, 0, 0755, false});
   EXPECT_FALSE(user.changes_ids || user.changes_caps || user.secure || user.as_nosuid);
+}
+
+std::array<crt::AuxEntry, 6> PlainAuxv(uint32_t uid, uint32_t euid, uint32_t gid, uint64_t secure) {
+  return {{{AT_PAGESZ, 4096}, {AT_UID, uid}, {AT_EUID, euid}, {AT_GID, gid}, {AT_EGID, gid}, {AT_SECURE, secure}}};
+}
+
+TEST(CredsOfPlainExec, IdsFromAnExecThatWasNotSecure) {
+  Creds c;
+  ASSERT_TRUE(CredsOfPlainExec(PlainAuxv(1000, 1000, 100, 0), &c));
+  EXPECT_TRUE(c.ids_only);
+  for (uint32_t id : c.uid) EXPECT_EQ(id, 1000u);
+  for (uint32_t id : c.gid) EXPECT_EQ(id, 100u);
+  EXPECT_FALSE(CredsOfPlainExec(PlainAuxv(1000, 1000, 100, 1), &c));  // secure: status has the truth
+  EXPECT_FALSE(CredsOfPlainExec(PlainAuxv(1000, 0, 100, 0), &c));     // not what an exec leaves
+  const auto no_egid = PlainAuxv(0, 0, 0, 0);
+  EXPECT_FALSE(CredsOfPlainExec(std::span(no_egid).first(4), &c));
+}
+
+// The ids-only plan is the full transition's for a file that is not set-id, and never honours
+// the set-id bits (the caller reads /proc/self/status for those).
+TEST(PlanExecCreds, IdsOnlyAsTheFullPlanForAPlainFile) {
+  for (const Creds& full : {Root(), User(1000)}) {
+    Creds ids = User(full.uid[0]);
+    ids.bounding = 0;
+    ids.ids_only = true;
+    const CredPlan want = PlanExecCreds(full, {0, 0, 0755, false}), got = PlanExecCreds(ids, {0, 0, 0755, false});
+    EXPECT_EQ(std::to_array(got.next.uid), std::to_array(want.next.uid));
+    EXPECT_EQ(std::to_array(got.next.gid), std::to_array(want.next.gid));
+    EXPECT_EQ(got.secure, want.secure);
+    EXPECT_FALSE(got.changes_ids || got.changes_caps || got.clears_ambient || got.clear_personality || got.as_nosuid);
+    const CredPlan setid = PlanExecCreds(ids, {65534, 65534, 04755, false});
+    EXPECT_TRUE(setid.as_nosuid);
+    EXPECT_FALSE(setid.changes_ids || setid.changes_caps || setid.secure);
+  }
 }
 
 TEST(PlanExecCreds, RootRunningSetuidNobody) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -302,24 +303,29 @@ TEST(StackLayout, AlignmentInEveryPhase) {
   }
 }
 
+// "prog arg" with K=V, below `top`.
+StackRequest SmallRequest(uint64_t top, std::span<const crt::AuxEntry> auxv, uint64_t pad) {
+  static const char* const args[] = {"prog", "arg"};
+  static const char* const envs[] = {"K=V"};
+  StackRequest req;
+  req.stack_top = top;
+  req.argv = args;
+  req.envp = envs;
+  req.execfn = "prog";
+  req.platform = arch::kPlatform;
+  req.random = kRandom;
+  req.pad = pad;
+  req.auxv = auxv;
+  return req;
+}
+
 // The image is the same wherever S is: only offsets from S matter.
 TEST(StackLayout, ImageIsRelativeToTheTop) {
   const std::vector<crt::AuxEntry> auxv = SmallAuxv();
-  const char* const args[] = {"prog", "arg"};
-  const char* const envs[] = {"K=V"};
   StackBuffer a(2 * kPage), b(3 * kPage);
   StackLayout ia, ib;
   for (auto [buf, img] : {std::pair{&a, &ia}, std::pair{&b, &ib}}) {
-    StackRequest req;
-    req.stack_top = buf->top();
-    req.argv = args;
-    req.envp = envs;
-    req.execfn = "prog";
-    req.platform = arch::kPlatform;
-    req.random = kRandom;
-    req.pad = 123;
-    req.auxv = auxv;
-    BuildStack(req, buf->span(), img);
+    BuildStack(SmallRequest(buf->top(), auxv, 123), buf->span(), img);
   }
   EXPECT_EQ(a.top() - ia.sp, b.top() - ib.sp);
   EXPECT_EQ(a.top() - ia.arg_start, b.top() - ib.arg_start);
@@ -334,6 +340,26 @@ TEST(StackLayout, ImageIsRelativeToTheTop) {
     } else {
       EXPECT_EQ(wb, wa) << off;
     }
+  }
+}
+
+// PadBytes::kLeave (the hand-off's payload): the pad's bytes are left as they were, every other
+// byte is what PadBytes::kZero writes.
+TEST(StackLayout, LeavingThePadChangesOnlyThePad) {
+  const std::vector<crt::AuxEntry> auxv = SmallAuxv();
+  StackBuffer buf(3 * kPage);
+  const StackRequest req = SmallRequest(buf.top(), auxv, 5000);
+  StackLayout out;
+  BuildStack(req, buf.span(), &out, PadBytes::kZero);
+  const std::vector<std::byte> zeroed(buf.span().begin(), buf.span().end());
+  memset(buf.span().data(), 0xaa, buf.span().size());
+  BuildStack(req, buf.span(), &out, PadBytes::kLeave);
+  ASSERT_GE(out.arg_start - out.pad, 5000u);
+  EXPECT_EQ(out.platform + sizeof "x86_64", out.pad);
+  for (uint64_t off = 0; off < zeroed.size(); ++off) {
+    const uint64_t at = buf.base() + off;
+    const auto want = at >= out.pad && at < out.arg_start ? std::byte{0xaa} : zeroed[off];
+    if (buf.span()[off] != want) FAIL() << "offset " << off << " from the base";
   }
 }
 

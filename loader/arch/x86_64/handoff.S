@@ -9,7 +9,8 @@
 // - from here, with the frame below in this page: this page stays, one anonymous r-x page.
 //
 // In:  rdi = the table: {count, unmap_base, unmap_len, stub, stub_sp, 0} then `count` ops of 64
-//      bytes: {nr, a1..a6, flags}; nr == -1 is a copy {dst, src, len}. stub == 0: enter from here.
+//      bytes: {nr, a1..a6, flags}; nr == -1 is a copy {dst, src, len}, nr == -2 a zero-fill
+//      {dst, 0, len}. stub == 0: enter from here.
 // Flags: 1 = may fail, 2 = skip the next op if this one succeeded.
 // A failing op without flag 1 ends in hlt: a SIGSEGV, as a failed execve past its point of no
 // return ends (spec D5).
@@ -34,6 +35,8 @@ ulexec_handoff_begin:
 	mov 0(%r12), %rax
 	cmp $-1, %rax
 	je .Lcopy
+	cmp $-2, %rax
+	je .Lzero
 	mov 8(%r12), %rdi
 	mov 16(%r12), %rsi
 	mov 24(%r12), %rdx
@@ -63,6 +66,13 @@ ulexec_handoff_begin:
 	mov 24(%r12), %rcx
 	cld
 	rep movsb
+	jmp .Lnext
+.Lzero:
+	mov 8(%r12), %rdi
+	mov 24(%r12), %rcx
+	xor %eax, %eax
+	cld
+	rep stosb
 	jmp .Lnext
 .Ldone:
 	mov 24(%r14), %rax         // the stub before the program's restorer
