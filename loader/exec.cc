@@ -28,7 +28,8 @@ bool ObserveMemory(const Options& options, ProcessState* state, Error& error) {
   const Range own_image{reinterpret_cast<uint64_t>(options.own_image_start),
                         reinterpret_cast<uint64_t>(options.own_image_end)};
   // --require-exe needs the capability sets (RequireExe): only /proc/self/status has them.
-  const bool plain_exec = options.fresh_process && !options.require_exe;
+  // fresh_process alone does not vouch for the credentials: a host may have changed them.
+  const bool plain_exec = options.credentials_as_execed && !options.require_exe;
   return ReadProcessState(reinterpret_cast<const crt::AuxEntry*>(options.auxv), own_image, plain_exec, state, error);
 }
 

@@ -243,6 +243,7 @@ int main(int argc, char** argv, char** envp) {
   if (explain.syntax && !explain.mode) return Usage("option --syntax needs --explain");
   ulexec::Options options;
   options.fresh_process = true;
+  options.credentials_as_execed = true;  // the command changes no credential before this
   options.handoff_page = handoff_page;
   options.require_exe = require_exe;
   options.auxv = reinterpret_cast<const unsigned long*>(crt::ThisProcess().auxv);

@@ -16,6 +16,8 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -299,6 +301,41 @@ TEST(Library, DumpableWhereTheEffectiveIdsAreNotTheRealOnes) {
     EXPECT_EQ(ReportLines(loaded.out, keys), ReportLines(direct.out, keys));
     EXPECT_NE(ReportLines(direct.out, {"task.dumpable:"}), "");
   }
+}
+
+// Options::fresh_process vouches for handlers, threads, rseq and descriptors, not for the
+// credentials: a host that changed its ids and then passes it still gets execve's credentials
+// (the auxv shortcut is Options::credentials_as_execed's alone; review of the speed work).
+TEST(Library, FreshProcessDoesNotVouchForTheCredentials) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to set the ids";
+  const auto set_ids = [] { return setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0; };
+  const RunResult direct = ulexec::test::RunChild({.argv = {g_probe}, .prepare = [&](int status_fd) {
+                                                     if (!set_ids()) ulexec::test::FailInChild(status_fd, errno);
+                                                   }});
+  ASSERT_EQ(direct.status(), 0) << direct.out;
+  const RunResult loaded = ulexec::test::RunChild({
+      .argv = {g_probe},
+      .prepare =
+          [&](int) {
+            // What fresh_process promises: no rseq area (glibc registered one), no handlers.
+            const auto* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
+            if (__rseq_size != 0 && syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053) != 0) _exit(101);
+            if (!set_ids()) _exit(100);
+          },
+      .exec =
+          [](const char* path, char* const args[], char* const envp[]) {
+            ulexec::Options options;
+            options.fresh_process = true;
+            ulexec_error error{};
+            const int rc = ulexec::ExecPath(path, args, envp, options, &error);
+            dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
+            return -rc;
+          },
+  });
+  ASSERT_EQ(loaded.status(), 0) << loaded.out;
+  const auto keys = {"auxv.AT_UID:", "auxv.AT_EUID:", "auxv.AT_GID:", "auxv.AT_EGID:", "auxv.AT_SECURE:"};
+  EXPECT_EQ(ReportLines(loaded.out, keys), ReportLines(direct.out, keys));
+  EXPECT_NE(ReportLines(direct.out, {"auxv.AT_UID:"}).find("65534"), std::string::npos);
 }
 
 }  // namespace

@@ -67,6 +67,12 @@ struct Options {
    * handlers, threads, rseq, close-on-exec descriptors other than its own): skip those scans.
    * The ulexec command sets this. */
   bool fresh_process = false;
+  /* The caller's ids, capability sets, ambient set and securebits are exactly what its own execve
+   * gave it (no setresuid, capset, PR_CAP_AMBIENT or PR_SET_SECUREBITS since) and that execve
+   * was not a secure one: the ids are taken from the auxv, and /proc/self/status is read only for
+   * a set-id program. Wrong in a program that changed any of them: the new program could keep
+   * privilege execve would drop. The ulexec command sets this. */
+  bool credentials_as_execed = false;
   /* The caller's own program image when it lies outside the mmap area (the ulexec command is
    * linked at a fixed address for that): not taken for the top of the mmap area. */
   const void* own_image_start = nullptr;
