@@ -123,8 +123,11 @@ bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollbac
   if (clash) return error.Fail(ENOMEM, "no room for the hand-off area outside the new program's memory");
   const Range vdso_now = plan.vdso.early ? plan.vdso.final : plan.vdso.block.range;
   const std::byte* stack_copy = nullptr;
-  // A before_entry callback runs after the steps are written and may map anything.
-  const std::string_view maps_seen = options.before_entry ? std::string_view{} : run.state.maps;
+  // Only the command's own memory is known not to change since Observe: a library host's stack
+  // may grow below the gap Observe saw, and a before_entry callback (run after the steps are
+  // written) may map anything. Every gap is unmapped for them.
+  const bool nothing_new = options.fresh_process && options.before_entry == nullptr;
+  const std::string_view maps_seen = nothing_new ? run.state.maps : std::string_view{};
   if (!WriteHandoffSteps(plan, vdso_now, maps_seen, handoff, &stack_copy, error)) return false;
   // Where the program carries a signal restorer, the hand-off ends through it and leaves nothing.
   const uint64_t restorer = options.handoff_page ? 0 : PlantRestorerStub(plan, rollback.images, rollback.mask, handoff);
