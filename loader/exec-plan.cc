@@ -213,9 +213,7 @@ bool PlanExecFd(const Target& t, const ProcessState& state, ExecPlan* plan, Erro
   if (state.execfd_number < 0) {
     return error.Fail(EMFILE, "no descriptor below RLIMIT_NOFILE is free for AT_EXECFD (binfmt_misc flag O)");
   }
-  ExecFdPlan& e = plan->execfd;
-  e = {state.execfd_number, t.execfd_file, false};
-  for (int fd : state.cloexec_fds) e.in_handoff |= fd == e.number;
+  plan->execfd = {state.execfd_number, t.execfd_file};
   return true;
 }
 
@@ -270,7 +268,7 @@ void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   add(HandoffStep::kCopyStack);
   if (plan->page_zero.map) add(HandoffStep::kMapPageZero);
   add(HandoffStep::kSetMmMap);
-  if (plan->execfd.in_handoff) add(HandoffStep::kPassExecFd);
+  if (plan->execfd.number >= 0) add(HandoffStep::kPassExecFd);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
   if (!state.fresh) {
     add(HandoffStep::kResetSignals);

@@ -416,9 +416,9 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   for (HandoffStep s : steps) EXPECT_STRNE(HandoffStepName(s), "");
 }
 
-// binfmt_misc's O flag (docs/execve.md#D3): AT_EXECFD is the number Observe found; Stage makes
-// it where it is free now, the hand-off where a close-on-exec descriptor holds it.
-TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
+// binfmt_misc's O flag (docs/execve.md#D3): AT_EXECFD is the number Observe found, made by the
+// hand-off over the close-on-exec descriptor that holds it, before the others close.
+TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInTheHandoff) {
   Use(ElfBuilder::Exec());
   const int fds[] = {3, 6};
   state_.cloexec_fds = fds;
@@ -429,16 +429,11 @@ TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
     }
     return -1L;
   };
-  state_.execfd_number = 4;  // free now
-  ASSERT_TRUE(Plan()) << Describe(error_);
-  EXPECT_EQ(execfd_of(), 4);
-  EXPECT_EQ(plan_.execfd.source, 6);
-  EXPECT_FALSE(plan_.execfd.in_handoff);
-  EXPECT_FALSE(Has(plan_, HandoffStep::kPassExecFd));
-  state_.execfd_number = 3;  // a close-on-exec descriptor now
+  state_.execfd_number = 3;
   ASSERT_TRUE(Plan()) << Describe(error_);
   EXPECT_EQ(execfd_of(), 3);
-  EXPECT_TRUE(plan_.execfd.in_handoff);
+  EXPECT_EQ(plan_.execfd.number, 3);
+  EXPECT_EQ(plan_.execfd.source, 6);
   const auto steps = plan_.step_list();
   const auto pass = std::find(steps.begin(), steps.end(), HandoffStep::kPassExecFd);
   ASSERT_NE(pass, steps.end());
@@ -449,6 +444,7 @@ TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
   target_.execfd_file = -1;  // no O entry: no AT_EXECFD
   ASSERT_TRUE(Plan()) << Describe(error_);
   EXPECT_EQ(execfd_of(), -1);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kPassExecFd));
 }
 
 TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) {
