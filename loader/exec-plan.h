@@ -120,14 +120,14 @@ struct ExecPlan {
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
   ExecFdPlan execfd;                     // binfmt_misc's O flag (docs/execve.md#D3)
+  unsigned long dumpable = 1;            // as PR_GET_DUMPABLE would give it; 2 is set as 0 (spec E11)
   bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
-  bool dumpable = true;                  // PR_SET_DUMPABLE 1, else 0 (spec E11)
   // The kernel made this process non-dumpable at a secure exec that gave it capabilities (none
   // ambient), which its user's other processes lack: its own /proc/self/mem, root's now, is
   // opened in a dumpable window (OpenOwnProcFile; ptrace's capability check keeps them out).
   bool own_mem_in_dumpable_window = false;
-  unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
+  unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   CredPlan creds;                        // the credentials after the exec (spec E13)
 
   std::span<const int> close_fds;            // descriptors the hand-off closes

@@ -403,6 +403,7 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   state_.cloexec_fds = fds;
   state_.timers = "ID: 3\nsignal: 14/0000000000000000\n";
   state_.keepcaps = true;
+  state_.dumpable = 0;  // PR_SET_DUMPABLE 0 by the host
   ASSERT_TRUE(Plan()) << Describe(error_);
   const std::vector<HandoffStep> expected = {HandoffStep::kResetArch,        HandoffStep::kUnmapAllBut,
                                              HandoffStep::kGrowStack,        HandoffStep::kClearOldFrames,
@@ -459,6 +460,37 @@ TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) 
   EXPECT_TRUE(Has(plan_, HandoffStep::kSetName));
   EXPECT_TRUE(plan_.stack.executable);
   EXPECT_EQ(plan_.step_list().back(), HandoffStep::kExecStack);
+}
+
+// E11: dumpable is set only where it differs from what execve gives: a command the kernel made
+// non-dumpable (a secure exec; installed execute-only, AT_SECURE 0) sets 1; 2 where execve gives
+// 2 (suid_dumpable, the caller's effective uid not its real one) stays; 1 stays.
+TEST_F(ExecPlanTest, DumpableIsSetWhereItDiffersFromExecves) {
+  Use(ElfBuilder::Exec());
+  state_.fresh = true;
+  state_.dumpable = 0;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.dumpable, 1u);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
+  state_.dumpable = 1;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kSetDumpable));
+  state_.creds.uid[Creds::kEffective] = 65534;
+  state_.suid_dumpable = 2;
+  state_.dumpable = 2;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.dumpable, 2u);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kSetDumpable));
+  auxv_.push_back({AT_SECURE, 1});  // a capability-carrying command: its /proc/self/mem window sets 0
+  state_.creds.permitted = 1;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(plan_.own_mem_in_dumpable_window);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
+  auxv_.pop_back();
+  state_.creds.permitted = 0;
+  state_.dumpable = 1;  // the host set 1 itself: only 0 can be set for 2
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
 }
 
 TEST_F(ExecPlanTest, PersonalityLosesReadImpliesExecAndMmapPageZeroMapsPageZero) {
