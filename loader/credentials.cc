@@ -102,10 +102,10 @@ bool ParseStatusCreds(std::string_view status, Creds* out) {
   return true;
 }
 
-bool DumpableAfterExec(const Creds& now, unsigned long suid_dumpable) {
+unsigned long DumpableAfterExec(const Creds& now, unsigned long suid_dumpable) {
   const bool differ = now.uid[Creds::kEffective] != now.uid[Creds::kReal] ||
                       now.gid[Creds::kEffective] != now.gid[Creds::kReal];
-  return !differ || suid_dumpable == 1;
+  return differ ? suid_dumpable : 1;
 }
 
 bool CanApply(const Creds& now, const Creds& next) {

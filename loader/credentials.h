@@ -53,13 +53,13 @@ bool IsSetId(uint32_t mode);
 // (the caller reads /proc/self/status for one: Creds::ids_only never plans a set-id exec).
 CredPlan PlanExecCreds(const Creds& now, const ExecFile& file);
 
-// Whether the new program is dumpable (spec E11): PR_SET_DUMPABLE 1, else 0. begin_new_exec
+// The new program's dumpable (spec E11), as PR_GET_DUMPABLE gives it: 0, 1 or 2. begin_new_exec
 // looks at the caller's credentials, not the new ones: suid_dumpable where its effective uid or
 // gid is not its real one, else 1 (a set-id exec's change of the effective ids is the kernel's
-// own, in the hand-off's setresuid). PR_SET_DUMPABLE takes only 0 and 1: suid_dumpable 2
-// (SUID_DUMP_ROOT, core files readable by root only) gives 0, no core file (ptrace and /proc are
-// as with 2).
-bool DumpableAfterExec(const Creds& now, unsigned long suid_dumpable);
+// own, in the hand-off's setresuid). PR_SET_DUMPABLE takes only 0 and 1: where 2
+// (SUID_DUMP_ROOT, core files readable by root only) has to be set, the hand-off sets 0, no core
+// file (ptrace and /proc are as with 2).
+unsigned long DumpableAfterExec(const Creds& now, unsigned long suid_dumpable);
 
 // Whether setresuid/setresgid/capset can take the process from `now` to `next`.
 bool CanApply(const Creds& now, const Creds& next);

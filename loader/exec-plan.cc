@@ -213,9 +213,7 @@ bool PlanExecFd(const Target& t, const ProcessState& state, ExecPlan* plan, Erro
   if (state.execfd_number < 0) {
     return error.Fail(EMFILE, "no descriptor below RLIMIT_NOFILE is free for AT_EXECFD (binfmt_misc flag O)");
   }
-  ExecFdPlan& e = plan->execfd;
-  e = {state.execfd_number, t.execfd_file, false};
-  for (int fd : state.cloexec_fds) e.in_handoff |= fd == e.number;
+  plan->execfd = {state.execfd_number, t.execfd_file};
   return true;
 }
 
@@ -242,8 +240,7 @@ size_t CountTimers(std::string_view timers) {
 }
 
 // Whether the kernel started this process as a secure exec (its own AT_SECURE: ulexec carrying a
-// file capability, or set-id). It then made it non-dumpable (docs/execve.md#E11), which a fresh
-// process must undo where the program's own exec is not secure: execve would leave it dumpable.
+// file capability, or set-id). It then made it non-dumpable (docs/execve.md#E11).
 bool StartedSecure(const ProcessState& state) {
   for (const crt::AuxEntry& e : state.auxv) {
     if (e.type == AT_SECURE) return e.value != 0;
@@ -270,7 +267,7 @@ void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
   add(HandoffStep::kCopyStack);
   if (plan->page_zero.map) add(HandoffStep::kMapPageZero);
   add(HandoffStep::kSetMmMap);
-  if (plan->execfd.in_handoff) add(HandoffStep::kPassExecFd);
+  if (plan->execfd.number >= 0) add(HandoffStep::kPassExecFd);
   if (!plan->close_fds.empty()) add(HandoffStep::kCloseDescriptors);
   if (!state.fresh) {
     add(HandoffStep::kResetSignals);
@@ -278,7 +275,11 @@ void PlanHandoff(const ProcessState& state, Allocator& alloc, ExecPlan* plan) {
     add(HandoffStep::kForgetThreadLists);
     if (state.keepcaps) add(HandoffStep::kClearKeepCaps);
   }
-  if (!state.fresh || (StartedSecure(state) && !plan->creds.secure)) add(HandoffStep::kSetDumpable);
+  // Only where it differs: a fresh command's own exec set it from the same caller ids, but made it
+  // 0 after a secure exec or for an execute-only ulexec (would_dump), where execve may give 1. The
+  // dumpable window (OpenOwnProcFile) leaves a 2 as 0.
+  const bool window_clears = plan->own_mem_in_dumpable_window && state.dumpable == 2;
+  if ((window_clears ? 0 : state.dumpable) != plan->dumpable) add(HandoffStep::kSetDumpable);
   add(HandoffStep::kSetName);
   if (stack.executable) add(HandoffStep::kExecStack);
   const CredPlan& creds = plan->creds;

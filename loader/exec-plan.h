@@ -66,13 +66,13 @@ struct StackPlan {
 };
 
 // binfmt_misc's O flag (docs/execve.md#D3): the file passed on as AT_EXECFD, installed at
-// `number` without close-on-exec. Where `number` is free now, Stage dups `source` there
-// (undone by Rollback); where it is a close-on-exec descriptor (the source itself, or one the
-// exec closes), the hand-off does it, before closing the others.
+// `number` without close-on-exec by the hand-off, before it closes the others. `number` is never
+// free before then: Resolve's own descriptors (close-on-exec) take the lowest free numbers, and
+// each it closes it opens again for the next file, so the number is one of them (the source
+// itself, say) or a caller's close-on-exec descriptor below them.
 struct ExecFdPlan {
   int number = -1;  // AT_EXECFD; -1: none
   int source = -1;  // Target::execfd_file
-  bool in_handoff = false;
 };
 
 enum class SignalReset : uint8_t { kKeep, kDefault, kIgnore };
@@ -89,7 +89,7 @@ enum class HandoffStep : uint8_t {
   kCopyStack,          // the new stack (argc, argv, envp, auxv, strings)
   kMapPageZero,        // page 0 read+exec, sealed, for MMAP_PAGE_ZERO (spec C13)
   kSetMmMap,           // PR_SET_MM_MAP with exe_fd, else without (spec G2, G4)
-  kPassExecFd,         // AT_EXECFD's descriptor over a close-on-exec one (ExecFdPlan)
+  kPassExecFd,         // AT_EXECFD's descriptor, over a close-on-exec one (ExecFdPlan)
   kCloseDescriptors,   // close-on-exec descriptors (spec E4)
   kResetSignals,       // caught signals to SIG_DFL, ignored ones cleaned (E1), no altstack (E3)
   kDeleteTimers,       // POSIX timers (spec E8)
@@ -120,14 +120,14 @@ struct ExecPlan {
   StackPlan stack;
   PrctlMmMap mm{};                       // exe_fd: the program's descriptor; the fallback without it has -1
   ExecFdPlan execfd;                     // binfmt_misc's O flag (docs/execve.md#D3)
+  unsigned long dumpable = 1;            // as PR_GET_DUMPABLE would give it; 2 is set as 0 (spec E11)
   bool exe_required = false;             // Options::require_exe: no fallback without exe_fd
-  bool dumpable = true;                  // PR_SET_DUMPABLE 1, else 0 (spec E11)
   // The kernel made this process non-dumpable at a secure exec that gave it capabilities (none
   // ambient), which its user's other processes lack: its own /proc/self/mem, root's now, is
   // opened in a dumpable window (OpenOwnProcFile; ptrace's capability check keeps them out).
   bool own_mem_in_dumpable_window = false;
-  unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   PageZeroPlan page_zero;                // MMAP_PAGE_ZERO: keep page 0, or map it in the hand-off
+  unsigned long personality = 0;         // the new program's (spec C13), set before the first mapping
   CredPlan creds;                        // the credentials after the exec (spec E13)
 
   std::span<const int> close_fds;            // descriptors the hand-off closes

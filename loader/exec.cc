@@ -100,21 +100,10 @@ bool MapPlan(const ExecPlan& plan, unsigned long personality, Rollback& rollback
   return true;
 }
 
-// Stage: AT_EXECFD's descriptor, where its number is free now (ExecFdPlan).
-bool StageExecFd(const ExecFdPlan& e, Rollback& rollback, Error& error) {
-  if (e.number < 0 || e.in_handoff) return true;
-  auto r = crt::sys::Dup3(e.source, e.number, 0);
-  if (!r) return error.Fail(r.error(), "cannot open descriptor ", e.number, " for AT_EXECFD");
-  rollback.staged_execfd = e.number;
-  return true;
-}
-
 // Stage, then Commit: the hand-off area, the last look (before_entry), the point of no return.
 bool StageAndCommit(const DryRun& run, const Options& options, Rollback& rollback, Error& error) {
   const ExecPlan& plan = run.plan;
-  if (!MapPlan(plan, run.state.personality, rollback, error) || !StageExecFd(plan.execfd, rollback, error)) {
-    return false;
-  }
+  if (!MapPlan(plan, run.state.personality, rollback, error)) return false;
   Handoff& handoff = rollback.handoff;
   if (!handoff.Create(plan.handoff_max_ops, plan.handoff_payload, plan.handoff_hint, error)) return false;
   const Range area{handoff.start(), handoff.start() + handoff.size()};

@@ -91,7 +91,7 @@ class Writer {
         h_.Syscall(SYS_prctl, PR_SET_KEEPCAPS, 0, 0, 0, 0, 0, Handoff::kMayFail);
         return true;
       case HandoffStep::kSetDumpable:
-        h_.Syscall(SYS_prctl, PR_SET_DUMPABLE, plan_.dumpable ? 1 : 0, 0, 0, 0, 0, Handoff::kMayFail);
+        h_.Syscall(SYS_prctl, PR_SET_DUMPABLE, plan_.dumpable == 1 ? 1 : 0, 0, 0, 0, 0, Handoff::kMayFail);
         return true;
       case HandoffStep::kSetName:
         return SetName();

@@ -34,7 +34,9 @@ bool MapSegments(int fd, const ElfFile& file, uint64_t address, Mapping* out, Er
   image.size = file.span_end - file.span_start;
   // Reserve the whole span first, so that the image is placed (or refused) in one step and holes
   // between segments cannot be taken by anything else while the segments are mapped into it.
-  uint64_t start;
+  // MapPiece sets it whenever it returns true; the 0 is for GCC, which cannot see that Error::Fail
+  // (out of line) always returns false and warns (-Wmaybe-uninitialized) in a release build.
+  uint64_t start = 0;
   const int reserve_flags = MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE;
   if (!MapPiece(address, image.size, PROT_NONE, reserve_flags, -1, 0, &start, error, "the address range",
                 file.span_start)) {

@@ -177,6 +177,10 @@ bool ReadProcessState(const crt::AuxEntry* auxv, const Range& own_image, bool pl
   s.page_zero = ReadPageZero(s.maps);
   if (!(plain_exec && CredsOfPlainExec(s.auxv, &s.creds)) && !ReadStatusCreds(&s, error)) return false;
   ReadSuidDumpable(&s);
+  // The hand-off sets dumpable only where it differs (a fresh command is non-dumpable after a
+  // secure exec, or when installed execute-only: spec E11); unreadable, taken as 0 (set it).
+  auto dumpable = crt::sys::Prctl(PR_GET_DUMPABLE);
+  s.dumpable = dumpable ? static_cast<unsigned long>(dumpable.value()) : 0;
 
   // Without randomization the stack ends exactly at STACK_TOP; with it, almost never (spec A12).
   // randomize_va_space is taken to be 2 when randomizing (the default; 1 would not move brk).

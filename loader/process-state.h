@@ -46,6 +46,7 @@ struct ProcessState {
   PageZeroNow page_zero = PageZeroNow::kNone;  // what is at address 0 (MMAP_PAGE_ZERO, spec C13)
   Creds creds;                                 // ids and capability sets (spec E13)
   unsigned long suid_dumpable = 0;             // fs.suid_dumpable, read where it counts (spec E11)
+  unsigned long dumpable = 1;                  // PR_GET_DUMPABLE now: 0, 1 or 2 (spec E11)
   AddressSpace space;
   std::string_view maps;  // the text of /proc/self/maps
   std::string_view status;  // the text of /proc/self/status (credentials, signal masks)

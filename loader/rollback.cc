@@ -18,7 +18,6 @@ Rollback::~Rollback() {
   for (int fd : own_fds) {
     if (fd >= 0) (void)crt::sys::Close(fd);
   }
-  if (staged_execfd >= 0) (void)crt::sys::Close(staged_execfd);
   if (rseq_area) RegisterRseq(rseq_area);
   if (personality_changed) (void)crt::sys::Personality(personality);
   if (mask_changed) (void)crt::sys::RtSigprocmask(SIG_SETMASK, &mask, nullptr);

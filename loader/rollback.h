@@ -16,7 +16,6 @@ struct Rollback {
   // The program (or its memfd), the interpreter, the last #! interpreter, the file a binfmt_misc
   // O entry passes on (Target::execfd_file).
   int own_fds[4] = {-1, -1, -1, -1};
-  int staged_execfd = -1;         // AT_EXECFD's descriptor, made by Stage (ExecFdPlan)
   uint64_t rseq_area = 0;         // the C library's rseq area, unregistered
   VdsoMove vdso;                  // a vDSO block moved before the point of no return
   bool personality_changed = false;

@@ -159,9 +159,9 @@ TEST(PlanExecCreds, RootWithoutCapabilitiesGetsNoneBack) {
 }
 
 TEST(DumpableAfterExec, SuidDumpableWhereTheCallersEffectiveIdsAreNotItsRealOnes) {
-  // E11: begin_new_exec looks at the caller's ids; PR_SET_DUMPABLE takes 0 and 1 only.
-  EXPECT_TRUE(DumpableAfterExec(Root(), 0));
-  EXPECT_TRUE(DumpableAfterExec(User(1000), 2));
+  // E11: begin_new_exec looks at the caller's ids.
+  EXPECT_EQ(DumpableAfterExec(Root(), 0), 1u);
+  EXPECT_EQ(DumpableAfterExec(User(1000), 2), 1u);
   Creds euid = Root();
   euid.uid[Creds::kEffective] = 65534;
   Creds egid = Root();
@@ -169,11 +169,11 @@ TEST(DumpableAfterExec, SuidDumpableWhereTheCallersEffectiveIdsAreNotItsRealOnes
   Creds saved = Root();
   saved.uid[Creds::kSaved] = saved.gid[Creds::kSaved] = 65534;
   for (const Creds& c : {euid, egid}) {
-    EXPECT_FALSE(DumpableAfterExec(c, 0));
-    EXPECT_TRUE(DumpableAfterExec(c, 1));
-    EXPECT_FALSE(DumpableAfterExec(c, 2));  // SUID_DUMP_ROOT cannot be set: no core file
+    EXPECT_EQ(DumpableAfterExec(c, 0), 0u);
+    EXPECT_EQ(DumpableAfterExec(c, 1), 1u);
+    EXPECT_EQ(DumpableAfterExec(c, 2), 2u);  // SUID_DUMP_ROOT: the hand-off can set only 0
   }
-  EXPECT_TRUE(DumpableAfterExec(saved, 0));
+  EXPECT_EQ(DumpableAfterExec(saved, 0), 1u);
 }
 
 TEST(CanApply, IdsNeedCapabilitiesOrAMatchingId) {

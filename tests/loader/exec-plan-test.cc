@@ -403,6 +403,7 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   state_.cloexec_fds = fds;
   state_.timers = "ID: 3\nsignal: 14/0000000000000000\n";
   state_.keepcaps = true;
+  state_.dumpable = 0;  // PR_SET_DUMPABLE 0 by the host
   ASSERT_TRUE(Plan()) << Describe(error_);
   const std::vector<HandoffStep> expected = {HandoffStep::kResetArch,        HandoffStep::kUnmapAllBut,
                                              HandoffStep::kGrowStack,        HandoffStep::kClearOldFrames,
@@ -416,9 +417,9 @@ TEST_F(ExecPlanTest, HandoffStepsComeInTheKernelsOrder) {
   for (HandoffStep s : steps) EXPECT_STRNE(HandoffStepName(s), "");
 }
 
-// binfmt_misc's O flag (docs/execve.md#D3): AT_EXECFD is the number Observe found; Stage makes
-// it where it is free now, the hand-off where a close-on-exec descriptor holds it.
-TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
+// binfmt_misc's O flag (docs/execve.md#D3): AT_EXECFD is the number Observe found, made by the
+// hand-off over the close-on-exec descriptor that holds it, before the others close.
+TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInTheHandoff) {
   Use(ElfBuilder::Exec());
   const int fds[] = {3, 6};
   state_.cloexec_fds = fds;
@@ -429,16 +430,11 @@ TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
     }
     return -1L;
   };
-  state_.execfd_number = 4;  // free now
-  ASSERT_TRUE(Plan()) << Describe(error_);
-  EXPECT_EQ(execfd_of(), 4);
-  EXPECT_EQ(plan_.execfd.source, 6);
-  EXPECT_FALSE(plan_.execfd.in_handoff);
-  EXPECT_FALSE(Has(plan_, HandoffStep::kPassExecFd));
-  state_.execfd_number = 3;  // a close-on-exec descriptor now
+  state_.execfd_number = 3;
   ASSERT_TRUE(Plan()) << Describe(error_);
   EXPECT_EQ(execfd_of(), 3);
-  EXPECT_TRUE(plan_.execfd.in_handoff);
+  EXPECT_EQ(plan_.execfd.number, 3);
+  EXPECT_EQ(plan_.execfd.source, 6);
   const auto steps = plan_.step_list();
   const auto pass = std::find(steps.begin(), steps.end(), HandoffStep::kPassExecFd);
   ASSERT_NE(pass, steps.end());
@@ -449,6 +445,7 @@ TEST_F(ExecPlanTest, ExecFdGoesToTheAuxvAndIsMadeInStageOrInTheHandoff) {
   target_.execfd_file = -1;  // no O entry: no AT_EXECFD
   ASSERT_TRUE(Plan()) << Describe(error_);
   EXPECT_EQ(execfd_of(), -1);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kPassExecFd));
 }
 
 TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) {
@@ -463,6 +460,37 @@ TEST_F(ExecPlanTest, AFreshProcessSkipsTheResetsAndAnExecStackIsMadeExecutable) 
   EXPECT_TRUE(Has(plan_, HandoffStep::kSetName));
   EXPECT_TRUE(plan_.stack.executable);
   EXPECT_EQ(plan_.step_list().back(), HandoffStep::kExecStack);
+}
+
+// E11: dumpable is set only where it differs from what execve gives: a command the kernel made
+// non-dumpable (a secure exec; installed execute-only, AT_SECURE 0) sets 1; 2 where execve gives
+// 2 (suid_dumpable, the caller's effective uid not its real one) stays; 1 stays.
+TEST_F(ExecPlanTest, DumpableIsSetWhereItDiffersFromExecves) {
+  Use(ElfBuilder::Exec());
+  state_.fresh = true;
+  state_.dumpable = 0;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.dumpable, 1u);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
+  state_.dumpable = 1;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kSetDumpable));
+  state_.creds.uid[Creds::kEffective] = 65534;
+  state_.suid_dumpable = 2;
+  state_.dumpable = 2;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_EQ(plan_.dumpable, 2u);
+  EXPECT_FALSE(Has(plan_, HandoffStep::kSetDumpable));
+  auxv_.push_back({AT_SECURE, 1});  // a capability-carrying command: its /proc/self/mem window sets 0
+  state_.creds.permitted = 1;
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(plan_.own_mem_in_dumpable_window);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
+  auxv_.pop_back();
+  state_.creds.permitted = 0;
+  state_.dumpable = 1;  // the host set 1 itself: only 0 can be set for 2
+  ASSERT_TRUE(Plan()) << Describe(error_);
+  EXPECT_TRUE(Has(plan_, HandoffStep::kSetDumpable));
 }
 
 TEST_F(ExecPlanTest, PersonalityLosesReadImpliesExecAndMmapPageZeroMapsPageZero) {

@@ -183,6 +183,50 @@ TEST_F(BinfmtMisc, OpenBinaryPassesTheFileAsAtExecfd) {
   ExpectSameResult(RunChild({.argv = {file, "a1", "a 2"}}), library);
 }
 
+// O with a gap in the caller's table below its close-on-exec descriptors (the runner's status
+// pipe): the number is the gap, as execve's; ulexec's own descriptors hold it until the hand-off
+// (ExecFdPlan).
+void MoveFd3Away(int) {
+  const int moved = fcntl(3, F_DUPFD_CLOEXEC, 100);
+  if (moved >= 0) close(3);
+}
+
+int LibraryExecPath(const char* path, char* const argv[], char* const envp[]) {
+  return -ulexec::ExecPath(path, argv, envp, {}, nullptr);
+}
+
+TEST_F(BinfmtMisc, OpenBinaryTakesAGapInTheCallersTable) {
+  const std::string file = Write("gap." + g_tag + "o", kShowScript);
+  const RunResult direct = RunChild({.argv = {file}, .prepare = MoveFd3Away});
+  EXPECT_NE(direct.out.find("auxv 2 3\n"), std::string::npos) << direct.out;
+  EXPECT_NE(direct.out.find("fd 3: " + file + " inherited"), std::string::npos) << direct.out;
+  ExpectSameResult(direct, RunChild({.argv = {file}, .prepare = MoveFd3Away, .exec = LibraryExecPath}));
+}
+
+// The same exec cancelled at its last step before the point of no return (Options::before_entry):
+// the caller's table is as it was, the gap free. The child reports ECANCELED only then.
+constexpr int kLeaked = EMFILE;
+
+bool Cancel(const ulexec::EntryView&, void*) { return false; }
+
+uint64_t OpenBelow64() {
+  uint64_t open = 0;
+  for (int fd = 0; fd < 64; ++fd) open |= uint64_t{fcntl(fd, F_GETFD) >= 0} << fd;
+  return open;
+}
+
+int CancelledLibraryExec(const char* path, char* const argv[], char* const envp[]) {
+  const uint64_t before = OpenBelow64();
+  const int r = ulexec::ExecPath(path, argv, envp, {.before_entry = Cancel}, nullptr);
+  return OpenBelow64() != before ? kLeaked : -r;
+}
+
+TEST_F(BinfmtMisc, OpenBinaryCancelledLeavesNoDescriptor) {
+  const std::string file = Write("cancel." + g_tag + "o", kShowScript);
+  const RunResult r = RunChild({.argv = {file}, .prepare = MoveFd3Away, .exec = CancelledLibraryExec});
+  EXPECT_EQ(r.exec_errno, ECANCELED) << DescribeResult(r);
+}
+
 // exec_binprm keeps one file for AT_EXECFD: an O entry's interpreter that needs another level is
 // ENOEXEC (the command as execve, without execvp's /bin/sh for it).
 TEST_F(BinfmtMisc, OpenBinaryInterpreterMustBeElf) {
