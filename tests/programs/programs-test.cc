@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +91,7 @@ TEST(NothingLeftBehind, BusyboxCatAndGo) {
            {"/bin/busybox", "cat", "/proc/self/smaps"},
            {"/bin/cat", "/proc/self/smaps"},
            {StartState("startstate-go-static"), "smaps"},
+           {StartState("startstate-go-pie"), "smaps"},
            {StartState("startstate-go-cgo"), "smaps"}}) {
     if (argv[0].empty() || !Exists(argv[0].c_str())) continue;
     SCOPED_TRACE(argv[0]);
@@ -179,16 +181,18 @@ TEST(Compilers, GccCompilesAndLinks) {
 }
 
 // The Go runtime reads argv, the environment and the auxv itself: AT_SYSINFO_EHDR for its vDSO
-// clock, AT_PAGESZ, AT_RANDOM; it starts threads and installs its own signal handlers.
-TEST(Go, StaticAndCgo) {
+// clock, AT_PAGESZ, AT_RANDOM; it starts threads and installs its own signal handlers. As root
+// (README, Limitations: exe_fd), os.Executable() names the program, not ulexec.
+TEST(Go, StaticPieAndCgo) {
   setenv("STARTSTATE_VAR", "from the test", 1);
-  for (const char* name : {"startstate-go-static", "startstate-go-cgo"}) {
+  for (const char* name : {"startstate-go-static", "startstate-go-pie", "startstate-go-cgo"}) {
     const std::string program = StartState(name);
     if (program.empty()) GTEST_SKIP() << name << ": meson found no go (golang-go) or, for cgo, no gcc";
     const RunResult through = ExpectSame({program, "one", "two words"});
     EXPECT_EQ(through.status(), 3);
-    for (const char* line : {"vDSO clock_gettime: in [vdso]\n", "clock: agrees with the kernel\n",
-                             "signal: user defined signal 1\n", "STARTSTATE_VAR: \"from the test\"\n"})
+    for (const char* line : {"AT_RANDOM: 16 bytes\n", "vDSO clock_gettime: in [vdso]\n",
+                             "clock: agrees with the kernel\n", "signal: user defined signal 1\n",
+                             "STARTSTATE_VAR: \"from the test\"\n"})
       EXPECT_NE(through.out.find(line), std::string::npos) << line << " not in:\n" << through.out;
   }
 }
@@ -207,17 +211,24 @@ TEST(Rust, StartState) {
 // Rust reports a stack overflow only when the fault is in the guard it computed below the main
 // thread's stack (from /proc/self/maps and RLIMIT_STACK, through pthread_getattr_np); anywhere
 // else it dies of the SIGSEGV. The message names the thread's id in newer Rust, so only its
-// presence is compared.
+// presence is compared. Under the inherited RLIMIT_STACK and under 1 MiB.
 TEST(Rust, MainThreadStackOverflow) {
   const std::string program = StartState("startstate-rust");
   if (program.empty()) GTEST_SKIP() << "meson found no rustc";
-  const RunResult direct = RunChild({.argv = {program, "overflow"}});
-  const RunResult through = RunChild({.argv = {g_ulexec, program, "overflow"}});
-  const char* message = "has overflowed its stack";
-  EXPECT_EQ(direct.status(), 128 + SIGABRT) << direct.err;
-  EXPECT_NE(direct.err.find(message), std::string::npos) << direct.err;
-  EXPECT_EQ(through.status(), direct.status()) << through.err;
-  EXPECT_NE(through.err.find(message), std::string::npos) << through.err;
+  for (const bool small_stack : {false, true}) {
+    SCOPED_TRACE(small_stack ? "RLIMIT_STACK 1 MiB" : "RLIMIT_STACK inherited");
+    auto prepare = [small_stack](int) {
+      const rlimit one_mib = {1 << 20, 1 << 20};
+      if (small_stack) setrlimit(RLIMIT_STACK, &one_mib);
+    };
+    const RunResult direct = RunChild({.argv = {program, "overflow"}, .prepare = prepare});
+    const RunResult through = RunChild({.argv = {g_ulexec, program, "overflow"}, .prepare = prepare});
+    const char* message = "has overflowed its stack";
+    EXPECT_EQ(direct.status(), 128 + SIGABRT) << direct.err;
+    EXPECT_NE(direct.err.find(message), std::string::npos) << direct.err;
+    EXPECT_EQ(through.status(), direct.status()) << through.err;
+    EXPECT_NE(through.err.find(message), std::string::npos) << through.err;
+  }
 }
 
 TEST(Scripts, ShellWithArguments) {

@@ -19,6 +19,11 @@ import (
 //go:linkname vdsoClockgettimeSym runtime.vdsoClockgettimeSym
 var vdsoClockgettimeSym uintptr
 
+// The 16 bytes at AT_RANDOM that seed the runtime's hashes (nil: no AT_RANDOM, /dev/urandom instead).
+//
+//go:linkname startupRandomData runtime.startupRandomData
+var startupRandomData []byte
+
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "smaps" {
 		smaps, err := os.ReadFile("/proc/self/smaps")
@@ -34,6 +39,7 @@ func main() {
 	exe, err := os.Executable()
 	fmt.Printf("executable: %s %v\n", exe, err)
 	fmt.Printf("page size: %d\n", os.Getpagesize())
+	fmt.Printf("AT_RANDOM: %d bytes\n", len(startupRandomData))
 	fmt.Println("vDSO clock_gettime:", vdsoClockLocation())
 	fmt.Println("clock:", clockAgreesWithTheKernel())
 	fmt.Println("goroutines:", sumOnThreads(8, 100000))
