@@ -1,7 +1,8 @@
 // Real programs through ulexec give the same output and exit status as run directly:
 // busybox applets (static ET_EXEC that re-executes /proc/self/exe), coreutils, bash, python3,
-// perl, gcc (which forks and execs cc1, as and ld), Go (static, and cgo on glibc) and Rust programs
-// that print what their runtimes took from the start state, #! scripts, -, --fd and PATH search.
+// perl, gcc (which forks and execs cc1, as and ld), Go (static, PIE, cgo on glibc) and Rust
+// programs that print what their runtimes took from the start state, #! scripts, -, --fd and PATH
+// search.
 #include "support/binaries.h"
 #include "support/run.h"
 
@@ -83,7 +84,7 @@ TEST(Busybox, Applets) {
 }
 
 // What ulexec leaves in a real program that carries a signal restorer (busybox, static; cat,
-// glibc dynamic through ld.so; the Go runtime, static or on glibc): no anonymous executable
+// glibc dynamic through ld.so; the Go runtime: static, PIE, on glibc): no anonymous executable
 // mapping but the vDSO, and no anonymous memory in any executable file mapping
 // (docs/execve.md#B6) — each program reads its own smaps.
 TEST(NothingLeftBehind, BusyboxCatAndGo) {

@@ -1,6 +1,8 @@
 // startstate: prints what the Go runtime took from the kernel's start state (arguments,
-// environment, executable, vDSO clock, threads, signals), for the programs suite to compare
-// run directly and through ulexec. With the argument "smaps" it prints /proc/self/smaps instead.
+// environment, executable, AT_RANDOM, vDSO clock, threads, signals), for the programs suite to
+// compare run directly and through ulexec; built with nocgo.go (static, PIE) or cgo.go. With the
+// argument "smaps" it prints /proc/self/smaps instead. The go:linkname reads of the runtime's
+// variables build with Go 1.19 (Debian 12); Go 1.23 refuses them without -checklinkname=0.
 package main
 
 import (
