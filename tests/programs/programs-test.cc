@@ -1,15 +1,19 @@
 // Real programs through ulexec give the same output and exit status as run directly:
 // busybox applets (static ET_EXEC that re-executes /proc/self/exe), coreutils, bash, python3,
-// perl, gcc (which forks and execs cc1, as and ld), #! scripts, -, --fd and PATH search.
+// perl, gcc (which forks and execs cc1, as and ld), Go (static, PIE, cgo on glibc) and Rust
+// programs that print what their runtimes took from the start state, #! scripts, -, --fd and PATH
+// search.
 #include "support/binaries.h"
 #include "support/run.h"
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -43,8 +47,9 @@ bool Exists(const char* path) { return access(path, X_OK) == 0; }
 // The errno of a real execve of `path` (0 if it ran).
 int ExecErrno(const std::string& path) { return RunChild({.argv = {path}}).exec_errno; }
 
-// Runs argv directly and through ulexec and expects the same stdout, stderr and status.
-void ExpectSame(const std::vector<std::string>& argv, const std::string& cwd = "", const std::string& in = "") {
+// Runs argv directly and through ulexec, expects the same stdout, stderr and status, and returns
+// what ulexec's run gave.
+RunResult ExpectSame(const std::vector<std::string>& argv, const std::string& cwd = "", const std::string& in = "") {
   SCOPED_TRACE(argv[0] + (argv.size() > 1 ? " " + argv[1] : std::string()));
   const RunResult direct = RunChild({.argv = argv, .cwd = cwd, .stdin_data = in});
   std::vector<std::string> via = {g_ulexec};
@@ -54,7 +59,11 @@ void ExpectSame(const std::vector<std::string>& argv, const std::string& cwd = "
   EXPECT_EQ(through.out, direct.out);
   EXPECT_EQ(through.err, direct.err);
   EXPECT_FALSE(direct.out.empty() && direct.status() == 0 && argv.size() > 1) << "the command printed nothing";
+  return through;
 }
+
+// A program meson built from startstate/ ("" when its compiler was not found at configure time).
+std::string StartState(const char* name) { return ulexec::test::Binary(name); }
 
 std::string FixedFolder() {
   const std::string dir = Dir() + "/fixed";
@@ -75,12 +84,17 @@ TEST(Busybox, Applets) {
 }
 
 // What ulexec leaves in a real program that carries a signal restorer (busybox, static; cat,
-// glibc dynamic through ld.so): no anonymous executable mapping but the vDSO, and no anonymous
-// memory in any executable file mapping (docs/execve.md#B6) — each program reads its own smaps.
-TEST(NothingLeftBehind, BusyboxAndCat) {
+// glibc dynamic through ld.so; the Go runtime: static, PIE, on glibc): no anonymous executable
+// mapping but the vDSO, and no anonymous memory in any executable file mapping
+// (docs/execve.md#B6) — each program reads its own smaps.
+TEST(NothingLeftBehind, BusyboxCatAndGo) {
   for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
-           {"/bin/busybox", "cat", "/proc/self/smaps"}, {"/bin/cat", "/proc/self/smaps"}}) {
-    if (!Exists(argv[0].c_str())) continue;
+           {"/bin/busybox", "cat", "/proc/self/smaps"},
+           {"/bin/cat", "/proc/self/smaps"},
+           {StartState("startstate-go-static"), "smaps"},
+           {StartState("startstate-go-pie"), "smaps"},
+           {StartState("startstate-go-cgo"), "smaps"}}) {
+    if (argv[0].empty() || !Exists(argv[0].c_str())) continue;
     SCOPED_TRACE(argv[0]);
     std::vector<std::string> via = {g_ulexec};
     via.insert(via.end(), argv.begin(), argv.end());
@@ -165,6 +179,57 @@ TEST(Compilers, GccCompilesAndLinks) {
   const RunResult prog = RunChild({.argv = {out}});
   EXPECT_EQ(prog.status(), 7);
   EXPECT_EQ(prog.out, "compiled\n");
+}
+
+// The Go runtime reads argv, the environment and the auxv itself: AT_SYSINFO_EHDR for its vDSO
+// clock, AT_PAGESZ, AT_RANDOM; it starts threads and installs its own signal handlers. As root
+// (README, Limitations: exe_fd), os.Executable() names the program, not ulexec.
+TEST(Go, StaticPieAndCgo) {
+  setenv("STARTSTATE_VAR", "from the test", 1);
+  for (const char* name : {"startstate-go-static", "startstate-go-pie", "startstate-go-cgo"}) {
+    const std::string program = StartState(name);
+    if (program.empty()) GTEST_SKIP() << name << ": meson found no go (golang-go) or, for cgo, no gcc";
+    const RunResult through = ExpectSame({program, "one", "two words"});
+    EXPECT_EQ(through.status(), 3);
+    for (const char* line : {"AT_RANDOM: 16 bytes\n", "vDSO clock_gettime: in [vdso]\n",
+                             "clock: agrees with the kernel\n", "signal: user defined signal 1\n",
+                             "STARTSTATE_VAR: \"from the test\"\n"})
+      EXPECT_NE(through.out.find(line), std::string::npos) << line << " not in:\n" << through.out;
+  }
+}
+
+// Rust's std on glibc: arguments, environment, /proc/self/exe, threads with their locals, and
+// panics unwound through the unwind tables found from the program headers.
+TEST(Rust, StartState) {
+  const std::string program = StartState("startstate-rust");
+  if (program.empty()) GTEST_SKIP() << "meson found no rustc";
+  setenv("STARTSTATE_VAR", "from the test", 1);
+  const RunResult through = ExpectSame({program, "one", "two words"});
+  EXPECT_EQ(through.status(), 5);
+  EXPECT_NE(through.out.find("caught: Some(\"boom 3\")"), std::string::npos) << through.out;
+}
+
+// Rust reports a stack overflow only when the fault is in the guard it computed below the main
+// thread's stack (from /proc/self/maps and RLIMIT_STACK, through pthread_getattr_np); anywhere
+// else it dies of the SIGSEGV. The message names the thread's id in newer Rust, so only its
+// presence is compared. Under the inherited RLIMIT_STACK and under 1 MiB.
+TEST(Rust, MainThreadStackOverflow) {
+  const std::string program = StartState("startstate-rust");
+  if (program.empty()) GTEST_SKIP() << "meson found no rustc";
+  for (const bool small_stack : {false, true}) {
+    SCOPED_TRACE(small_stack ? "RLIMIT_STACK 1 MiB" : "RLIMIT_STACK inherited");
+    auto prepare = [small_stack](int) {
+      const rlimit one_mib = {1 << 20, 1 << 20};
+      if (small_stack) setrlimit(RLIMIT_STACK, &one_mib);
+    };
+    const RunResult direct = RunChild({.argv = {program, "overflow"}, .prepare = prepare});
+    const RunResult through = RunChild({.argv = {g_ulexec, program, "overflow"}, .prepare = prepare});
+    const char* message = "has overflowed its stack";
+    EXPECT_EQ(direct.status(), 128 + SIGABRT) << direct.err;
+    EXPECT_NE(direct.err.find(message), std::string::npos) << direct.err;
+    EXPECT_EQ(through.status(), direct.status()) << through.err;
+    EXPECT_NE(through.err.find(message), std::string::npos) << through.err;
+  }
 }
 
 TEST(Scripts, ShellWithArguments) {
