@@ -102,10 +102,12 @@ bool ParseStatusCreds(std::string_view status, Creds* out) {
   return true;
 }
 
+bool EffectiveIdsDiffer(const Creds& c) {
+  return c.uid[Creds::kEffective] != c.uid[Creds::kReal] || c.gid[Creds::kEffective] != c.gid[Creds::kReal];
+}
+
 unsigned long DumpableAfterExec(const Creds& now, unsigned long suid_dumpable) {
-  const bool differ = now.uid[Creds::kEffective] != now.uid[Creds::kReal] ||
-                      now.gid[Creds::kEffective] != now.gid[Creds::kReal];
-  return differ ? suid_dumpable : 1;
+  return EffectiveIdsDiffer(now) ? suid_dumpable : 1;
 }
 
 bool CanApply(const Creds& now, const Creds& next) {
@@ -140,10 +142,7 @@ bool CredsOfPlainExec(std::span<const crt::AuxEntry> auxv, Creds* out) {
   }
   // Not secure means the effective ids are the real ones, and every exec sets saved and fs ids
   // to the effective ones (docs/execve.md#E13).
-  if (found != (1u << std::size(slots)) - 1 || c.uid[Creds::kEffective] != c.uid[Creds::kReal] ||
-      c.gid[Creds::kEffective] != c.gid[Creds::kReal]) {
-    return false;
-  }
+  if (found != (1u << std::size(slots)) - 1 || EffectiveIdsDiffer(c)) return false;
   c.uid[Creds::kSaved] = c.uid[Creds::kFs] = c.uid[Creds::kReal];
   c.gid[Creds::kSaved] = c.gid[Creds::kFs] = c.gid[Creds::kReal];
   *out = c;

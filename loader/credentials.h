@@ -53,6 +53,10 @@ bool IsSetId(uint32_t mode);
 // (the caller reads /proc/self/status for one: Creds::ids_only never plans a set-id exec).
 CredPlan PlanExecCreds(const Creds& now, const ExecFile& file);
 
+// Whether the effective uid or gid is not the real one: what decides whether suid_dumpable
+// matters to an exec (spec E11).
+bool EffectiveIdsDiffer(const Creds& c);
+
 // The new program's dumpable (spec E11), as PR_GET_DUMPABLE gives it: 0, 1 or 2. begin_new_exec
 // looks at the caller's credentials, not the new ones: suid_dumpable where its effective uid or
 // gid is not its real one, else 1 (a set-id exec's change of the effective ids is the kernel's

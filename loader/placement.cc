@@ -52,7 +52,6 @@ Placement MmapPlaced(const ElfFile& elf, bool align, bool huge, const ProcessSta
   return At(elf, TopDownLoadBias(elf, base, align, huge), huge ? BiasRule::kTopDownHuge : BiasRule::kTopDown, false);
 }
 
-
 }  // namespace
 
 const char* BiasRuleName(BiasRule rule) {

@@ -110,9 +110,8 @@ void ReadSignals(ProcessState* s) {
 // fs.suid_dumpable, read only where the exec's dumpable depends on it (DumpableAfterExec): the
 // effective ids are not the real ones. Unreadable: 0, the kernel's default and the safe value.
 void ReadSuidDumpable(ProcessState* s) {
-  const Creds& c = s->creds;
   s->suid_dumpable = 0;
-  if (c.uid[Creds::kEffective] == c.uid[Creds::kReal] && c.gid[Creds::kEffective] == c.gid[Creds::kReal]) return;
+  if (!EffectiveIdsDiffer(s->creds)) return;
   char buf[16];
   std::string_view text;
   Error ignored;

@@ -39,16 +39,19 @@ std::string g_probe;  // probe-static-pie
 
 using ulexec::test::RunResult;
 
-// Runs `prepare` then ulexec_execve of argv in a forked child whose output is captured. If the
-// exec fails, the child writes the error to stdout and the result has its errno (exec_errno).
-RunResult ExecInChild(const std::vector<std::string>& argv, const std::function<void()>& prepare) {
+// Runs `prepare` then ulexec_execve of argv (ulexec::ExecPath with `options` where given) in a
+// forked child whose output is captured. If the exec fails, the child writes the error to stdout
+// and the result has its errno (exec_errno).
+RunResult ExecInChild(const std::vector<std::string>& argv, const std::function<void()>& prepare,
+                      const ulexec::Options* options = nullptr) {
   return ulexec::test::RunChild({
       .argv = argv,
       .prepare = [&prepare](int) { prepare(); },
       .exec =
-          [](const char* path, char* const args[], char* const envp[]) {
+          [options](const char* path, char* const args[], char* const envp[]) {
             ulexec_error error{};
-            const int rc = ulexec_execve(path, args, envp, &error);
+            const int rc = options ? ulexec::ExecPath(path, args, envp, *options, &error)
+                                   : ulexec_execve(path, args, envp, &error);
             dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
             return -rc;
           },
@@ -313,25 +316,17 @@ TEST(Library, FreshProcessDoesNotVouchForTheCredentials) {
                                                      if (!set_ids()) ulexec::test::FailInChild(status_fd, errno);
                                                    }});
   ASSERT_EQ(direct.status(), 0) << direct.out;
-  const RunResult loaded = ulexec::test::RunChild({
-      .argv = {g_probe},
-      .prepare =
-          [&](int) {
-            // What fresh_process promises: no rseq area (glibc registered one), no handlers.
-            const auto* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
-            if (__rseq_size != 0 && syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053) != 0) _exit(101);
-            if (!set_ids()) _exit(100);
-          },
-      .exec =
-          [](const char* path, char* const args[], char* const envp[]) {
-            ulexec::Options options;
-            options.fresh_process = true;
-            ulexec_error error{};
-            const int rc = ulexec::ExecPath(path, args, envp, options, &error);
-            dprintf(1, "error %d %s (%s)\n", -rc, strerror(-rc), error.text);
-            return -rc;
-          },
-  });
+  ulexec::Options options;
+  options.fresh_process = true;
+  const RunResult loaded = ExecInChild(
+      {g_probe},
+      [&] {
+        // What fresh_process promises: no rseq area (glibc registered one), no handlers.
+        const auto* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
+        if (__rseq_size != 0 && syscall(SYS_rseq, area, 32, 1 /* RSEQ_FLAG_UNREGISTER */, 0x53053053) != 0) _exit(101);
+        if (!set_ids()) _exit(100);
+      },
+      &options);
   ASSERT_EQ(loaded.status(), 0) << loaded.out;
   const auto keys = {"auxv.AT_UID:", "auxv.AT_EUID:", "auxv.AT_GID:", "auxv.AT_EGID:", "auxv.AT_SECURE:"};
   EXPECT_EQ(ReportLines(loaded.out, keys), ReportLines(direct.out, keys));
